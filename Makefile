@@ -1,0 +1,58 @@
+# Family Voice: two commands for a newcomer, `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+FLASK := $(BIN)/flask --app voice_app
+
+.PHONY: run test lint format translations install install-test clean-venv
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test node_modules/.installed
+
+translations: $(VENV)/.installed
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -d translations -D messages -q; fi
+
+run: install translations
+	$(FLASK) init
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check voice_app tests bench
+	$(BIN)/ruff format --check voice_app tests bench
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format voice_app tests bench
+	$(BIN)/ruff check --fix voice_app tests bench
+
+# The whole suite on SQLite, then again on PostgreSQL when VOICE_TEST_POSTGRES_URL is set.
+test: install-test translations lint
+	@echo "=== Test suite on SQLite ==="
+	VOICE_TEST_DATABASE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$VOICE_TEST_POSTGRES_URL" ]; then \
+		echo "=== Test suite on PostgreSQL ==="; \
+		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else echo "=== PostgreSQL run skipped: VOICE_TEST_POSTGRES_URL is not set ==="; fi
+
+clean-venv:
+	rm -rf $(VENV) node_modules

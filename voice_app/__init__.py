@@ -1,0 +1,53 @@
+"""Family Voice: the application factory. Reading it tells you what the app is made of."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(
+    test_config: Mapping[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
+    app = Flask(
+        "voice_app",
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+        instance_path=instance_path,
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    from voice_app.config import build_config
+
+    app.config.update(build_config(Path(app.instance_path), os.environ, test_config))
+
+    from voice_app.extensions import babel, csrf, db, limiter
+    from voice_app.i18n import select_locale
+    from voice_app.server_session import ServerSessionInterface
+
+    db.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.session_interface = ServerSessionInterface()
+
+    from voice_app import admin, auth, participant, system
+
+    app.register_blueprint(system.bp)
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+
+    from voice_app import cli, errors, i18n, security
+
+    cli.init_app(app)
+    errors.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    return app

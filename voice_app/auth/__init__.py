@@ -1,0 +1,110 @@
+"""Staff sign-in and sign-out, and the staff home page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from voice_app.accounts import authenticate
+from voice_app.audit import record_event
+from voice_app.auth.access import SESSION_USER_KEY, current_staff_user, staff_required
+from voice_app.auth.forms import LoginForm
+from voice_app.extensions import db
+from voice_app.models import Role, StaffUser
+
+bp = Blueprint("auth", __name__, url_prefix="/staff")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a ``next`` that stays on this site (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("auth.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if current_staff_user() is not None and request.method == "GET":
+        return redirect(url_for("auth.home"))
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        user = authenticate(db.session, form.username.data or "", form.password.data or "")
+        db.session.commit()
+        if user is not None:
+            session.clear()
+            session.rotate()  # a new id at sign-in: a planted cookie gains nothing
+            session[SESSION_USER_KEY] = user.id
+            return redirect(_safe_next(request.args.get("next")))
+        failed = True
+    return render_template("auth/login.html", form=form, failed=failed), 200 if not (
+        failed or form.errors
+    ) else 400
+
+
+@bp.post("/logout")
+@staff_required()
+def logout() -> ResponseReturnValue:
+    user = current_staff_user()
+    if user is not None:
+        record_event(db.session, "auth.logout", actor_id=user.id, target_type="staff_user",
+                     target_id=user.id)
+        db.session.commit()
+    session.destroy()
+    flash(_("You have signed out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/")
+@staff_required()
+def home() -> ResponseReturnValue:
+    return render_template("auth/home.html", user=current_staff_user())
+
+
+ROLE_DESCRIPTIONS = {
+    Role.ADVISOR.value: _l("Co-design: write and propose questions (young advisors)."),
+    Role.FACILITATOR.value: _l("Sessions: run group sessions and tablets."),
+    Role.SAFEGUARDING_LEAD.value: _l("Safeguarding: read flagged answers and record actions."),
+    Role.RESEARCHER.value: _l("Research: approve questions, publish flows, see what matters."),
+    Role.ADMIN.value: _l("Administration: staff accounts, areas and settings."),
+}
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+    current: bool
+
+
+def _navigation(user: StaffUser) -> list[NavItem]:
+    entries: list[tuple[str, str, tuple[Role, ...]]] = [
+        (str(_l("Your work")), "auth.home", ()),
+        (str(_l("Staff accounts")), "admin.users", (Role.ADMIN,)),
+    ]
+    return [
+        NavItem(label, url_for(endpoint), request.endpoint == endpoint)
+        for label, endpoint, roles in entries
+        if not roles or user.has_role(*roles)
+    ]
+
+
+@bp.app_context_processor
+def staff_context() -> dict[str, object]:
+    user = current_staff_user() if request.blueprint in STAFF_BLUEPRINTS else None
+    return {
+        "current_user": user,
+        "staff_navigation": _navigation(user) if user else [],
+        "role_descriptions": ROLE_DESCRIPTIONS,
+    }
+
+
+# Blueprints whose pages carry the staff header; participant pages never look up staff.
+STAFF_BLUEPRINTS = frozenset({"auth", "admin", "codesign", "facilitator", "research"})
