@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine
 
-from tests.support.database import drop_everything, empty_all_tables, database_url_for_tests
+from tests.support.database import database_url_for_tests, drop_everything, empty_all_tables
 from tests.support.pages import CheckedClient
 from tests.support.staff import log_in, make_staff
 from voice_app import create_app, migrate

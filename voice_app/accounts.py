@@ -85,15 +85,21 @@ def authenticate(db_session: Session, username: str, password: str) -> StaffUser
     if user is None or not result.ok or not user.is_active:
         if user is not None:
             user.failed_logins += 1
-            record_event(db_session, "auth.login_failed", actor_id=None,
-                         target_type="staff_user", target_id=user.id)
+            record_event(
+                db_session,
+                "auth.login_failed",
+                actor_id=None,
+                target_type="staff_user",
+                target_id=user.id,
+            )
         return None
     if result.new_hash:
         user.password_hash = result.new_hash
     user.failed_logins = 0
     user.last_login_at = utcnow()
-    record_event(db_session, "auth.login", actor_id=user.id, target_type="staff_user",
-                 target_id=user.id)
+    record_event(
+        db_session, "auth.login", actor_id=user.id, target_type="staff_user", target_id=user.id
+    )
     return user
 
 

@@ -36,8 +36,14 @@ def init_command() -> None:
 @click.command("create-user")
 @with_appcontext
 @click.argument("username")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([r.value for r in Role]), help="Give this role (repeatable).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([r.value for r in Role]),
+    help="Give this role (repeatable).",
+)
 @click.option("--name", "display_name", default="", help="Name shown on staff pages.")
 def create_user_command(username: str, roles: tuple[str, ...], display_name: str) -> None:
     """Create a staff account. The password is asked for, never taken as an argument."""
@@ -45,8 +51,12 @@ def create_user_command(username: str, roles: tuple[str, ...], display_name: str
     try:
         create_staff_user(
             db.session,
-            NewStaffUser(username=username, password=password,
-                         roles=tuple(Role(r) for r in roles), display_name=display_name),
+            NewStaffUser(
+                username=username,
+                password=password,
+                roles=tuple(Role(r) for r in roles),
+                display_name=display_name,
+            ),
             actor_id=None,
         )
     except AccountError as error:
@@ -59,7 +69,9 @@ def create_user_command(username: str, roles: tuple[str, ...], display_name: str
 @click.command("demo")
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print the logins and code as JSON.")
-@click.option("--if-empty", is_flag=True, help="Skip unless the database is empty or already holds the demo.")
+@click.option(
+    "--if-empty", is_flag=True, help="Skip unless the database is empty or already holds the demo."
+)
 def demo_command(as_json: bool, if_empty: bool) -> None:
     """Load the outcome framework, starter questions, a demo area, users and session."""
     migrate.upgrade(db.engine)
@@ -75,15 +87,18 @@ def demo_command(as_json: bool, if_empty: bool) -> None:
     facilitator = db.session.scalar(
         select(StaffUser).where(StaffUser.username == logins[Role.FACILITATOR.value].username)
     )
-    session = demo.ensure_demo_session(db.session, flow, area,
-                                       facilitator.id if facilitator else None)
+    session = demo.ensure_demo_session(
+        db.session, flow, area, facilitator.id if facilitator else None
+    )
     db.session.commit()
     _write_logins(logins_path, {login.username: login.password for login in logins.values()})
 
     result = {
         "session_code": session.code,
-        "users": {role: {"username": login.username, "password": login.password}
-                  for role, login in logins.items()},
+        "users": {
+            role: {"username": login.username, "password": login.password}
+            for role, login in logins.items()
+        },
     }
     if as_json:
         click.echo(json.dumps(result, indent=2))

@@ -65,9 +65,7 @@ def build_config(
 
     env = str(config["ENV"])
     if env not in {"development", "testing", "production"}:
-        raise ConfigError(
-            f"VOICE_ENV must be development, testing or production, not {env!r}."
-        )
+        raise ConfigError(f"VOICE_ENV must be development, testing or production, not {env!r}.")
     config["RATELIMIT_STORAGE_URI"] = config["RATELIMIT_STORAGE_URL"]
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'voice.db'}"

@@ -68,7 +68,7 @@ class Database:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - health checks report, they do not raise
+        except Exception:
             return False
         return True
 

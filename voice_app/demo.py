@@ -60,7 +60,8 @@ def load_framework(db_session: Session) -> OutcomeFramework:
     )
     if framework is None:
         framework = OutcomeFramework(
-            version=starter.FRAMEWORK_VERSION, title=starter.FRAMEWORK_TITLE,
+            version=starter.FRAMEWORK_VERSION,
+            title=starter.FRAMEWORK_TITLE,
             published_at=utcnow(),
         )
         db_session.add(framework)
@@ -74,8 +75,11 @@ def load_framework(db_session: Session) -> OutcomeFramework:
         )
         domain.texts.append(
             OutcomeDomainText(
-                language=SOURCE_LANGUAGE, name=seed.name, description=seed.description,
-                review_state=ReviewState.REVIEWED, reviewed_at=utcnow(),
+                language=SOURCE_LANGUAGE,
+                name=seed.name,
+                description=seed.description,
+                review_state=ReviewState.REVIEWED,
+                reviewed_at=utcnow(),
             )
         )
         db_session.add(domain)
@@ -96,25 +100,36 @@ def load_starter_questions(db_session: Session, framework: OutcomeFramework) -> 
             versions[seed.key] = question.versions[0]
             continue
         version = QuestionVersion(
-            question=question, number=1, format=AnswerFormat(seed.format),
-            status=VersionStatus.APPROVED, approved_at=utcnow(),
+            question=question,
+            number=1,
+            format=AnswerFormat(seed.format),
+            status=VersionStatus.APPROVED,
+            approved_at=utcnow(),
             domains=[domains[key] for key in seed.domains],
         )
         for audience, wording in seed.wording.items():
             version.texts.append(
                 QuestionText(
-                    audience=Audience(audience), language=SOURCE_LANGUAGE, wording=wording,
+                    audience=Audience(audience),
+                    language=SOURCE_LANGUAGE,
+                    wording=wording,
                     help_text=seed.help_text.get(audience, ""),
-                    review_state=ReviewState.REVIEWED, reviewed_at=utcnow(),
+                    review_state=ReviewState.REVIEWED,
+                    reviewed_at=utcnow(),
                 )
             )
         for position, option_seed in enumerate(seed.options, start=1):
-            option = QuestionOption(key=option_seed.key, position=position,
-                                    picture=option_seed.picture)
+            option = QuestionOption(
+                key=option_seed.key, position=position, picture=option_seed.picture
+            )
             for audience, label in option_seed.labels.items():
                 option.labels.append(
-                    QuestionOptionLabel(audience=Audience(audience), language=SOURCE_LANGUAGE,
-                                        label=label, review_state=ReviewState.REVIEWED)
+                    QuestionOptionLabel(
+                        audience=Audience(audience),
+                        language=SOURCE_LANGUAGE,
+                        label=label,
+                        review_state=ReviewState.REVIEWED,
+                    )
                 )
             version.options.append(option)
         db_session.add(version)
@@ -122,19 +137,25 @@ def load_starter_questions(db_session: Session, framework: OutcomeFramework) -> 
 
     flow = db_session.scalar(select(Flow).where(Flow.name == STARTER_FLOW_NAME))
     if flow is None:
-        flow = Flow(name=STARTER_FLOW_NAME, framework=framework, status=FlowStatus.PUBLISHED,
-                    published_at=utcnow())
+        flow = Flow(
+            name=STARTER_FLOW_NAME,
+            framework=framework,
+            status=FlowStatus.PUBLISHED,
+            published_at=utcnow(),
+        )
         for audience, keys in starter.FLOWS.items():
             for position, key in enumerate(keys, start=1):
-                flow.items.append(FlowItem(audience=Audience(audience), position=position,
-                                           version=versions[key]))
+                flow.items.append(
+                    FlowItem(audience=Audience(audience), position=position, version=versions[key])
+                )
         db_session.add(flow)
     db_session.flush()
     return flow
 
 
-def ensure_area(db_session: Session, code: str = DEMO_AREA_CODE,
-                name: str = DEMO_AREA_NAME) -> Area:
+def ensure_area(
+    db_session: Session, code: str = DEMO_AREA_CODE, name: str = DEMO_AREA_NAME
+) -> Area:
     area = db_session.scalar(select(Area).where(Area.code == code))
     if area is None:
         area = Area(code=code, name=name)
@@ -156,8 +177,12 @@ def ensure_demo_users(
             password = secrets.token_urlsafe(12)
             user = create_staff_user(
                 db_session,
-                NewStaffUser(username=username, password=password, roles=(role,),
-                             display_name=f"Demo {role.value.replace('_', ' ')}"),
+                NewStaffUser(
+                    username=username,
+                    password=password,
+                    roles=(role,),
+                    display_name=f"Demo {role.value.replace('_', ' ')}",
+                ),
                 actor_id=None,
             )
             db_session.add(StaffArea(user_id=user.id, area_id=area.id))
@@ -170,19 +195,28 @@ def ensure_demo_users(
     return logins
 
 
-def ensure_demo_session(db_session: Session, flow: Flow, area: Area,
-                        facilitator_id: int | None) -> GroupSession:
+def ensure_demo_session(
+    db_session: Session, flow: Flow, area: Area, facilitator_id: int | None
+) -> GroupSession:
     existing = db_session.scalar(
-        select(GroupSession).where(GroupSession.venue == DEMO_SESSION_VENUE,
-                                   GroupSession.status == SessionStatus.OPEN)
+        select(GroupSession).where(
+            GroupSession.venue == DEMO_SESSION_VENUE, GroupSession.status == SessionStatus.OPEN
+        )
     )
     if existing is not None:
         return existing
     session = GroupSession(
-        code=_unused_code(db_session), area=area, flow=flow, facilitator_id=facilitator_id,
-        venue=DEMO_SESSION_VENUE, status=SessionStatus.OPEN, opened_at=utcnow(),
-        languages=[SOURCE_LANGUAGE], default_language=SOURCE_LANGUAGE,
-        audiences=[a.value for a in Audience], free_text_enabled=True,
+        code=_unused_code(db_session),
+        area=area,
+        flow=flow,
+        facilitator_id=facilitator_id,
+        venue=DEMO_SESSION_VENUE,
+        status=SessionStatus.OPEN,
+        opened_at=utcnow(),
+        languages=[SOURCE_LANGUAGE],
+        default_language=SOURCE_LANGUAGE,
+        audiences=[a.value for a in Audience],
+        free_text_enabled=True,
         local_contact="Demo family support team: 01632 960 000",
     )
     db_session.add(session)

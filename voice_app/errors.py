@@ -8,25 +8,29 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
-    400: (_l("Something was wrong with that request"),
-          _l("Go back, check what you entered and try again.")),
-    403: (_l("You cannot see this page"),
-          _l("Your account does not have permission to use this page.")),
-    404: (_l("Page not found"),
-          _l("Check the web address, or go back to the start.")),
-    405: (_l("That did not work"),
-          _l("This page cannot be used that way. Go back and try again.")),
-    413: (_l("That was too large to send"),
-          _l("Send something smaller and try again.")),
-    429: (_l("Too many tries"),
-          _l("Wait a few minutes, then try again.")),
-    500: (_l("Sorry, something went wrong"),
-          _l("Nothing you did caused this. Try again in a moment.")),
+    400: (
+        _l("Something was wrong with that request"),
+        _l("Go back, check what you entered and try again."),
+    ),
+    403: (
+        _l("You cannot see this page"),
+        _l("Your account does not have permission to use this page."),
+    ),
+    404: (_l("Page not found"), _l("Check the web address, or go back to the start.")),
+    405: (_l("That did not work"), _l("This page cannot be used that way. Go back and try again.")),
+    413: (_l("That was too large to send"), _l("Send something smaller and try again.")),
+    429: (_l("Too many tries"), _l("Wait a few minutes, then try again.")),
+    500: (
+        _l("Sorry, something went wrong"),
+        _l("Nothing you did caused this. Try again in a moment."),
+    ),
 }
 CSRF_MESSAGE = (
     _l("This form has expired"),
-    _l("For your security, forms stop working after a while or after you sign out. "
-       "Go back, reload the page and try again."),
+    _l(
+        "For your security, forms stop working after a while or after you sign out. "
+        "Go back, reload the page and try again."
+    ),
 )
 
 

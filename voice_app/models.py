@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -70,7 +70,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON}
 
 
 def _enum(enum_cls: type[enum.Enum], name: str) -> Enum:
@@ -222,8 +222,6 @@ class Question(Base):
     versions: Mapped[list[QuestionVersion]] = relationship(
         back_populates="question", order_by="QuestionVersion.number"
     )
-
-
 
 
 class QuestionVersionDomain(Base):

@@ -51,8 +51,9 @@ def viewport_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS["tablet"],
-                                  has_touch=True, locale="en-GB")
+    context = browser.new_context(
+        base_url=base_url, viewport=VIEWPORTS["tablet"], has_touch=True, locale="en-GB"
+    )
     page = context.new_page()
     yield page
     context.close()

@@ -65,8 +65,9 @@ def test_login_error_page_has_no_axe_violations(page: Page):
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_every_page_each_role_can_reach_has_no_axe_violations(browser: Browser, base_url,
-                                                              staff, role):
+def test_every_page_each_role_can_reach_has_no_axe_violations(
+    browser: Browser, base_url, staff, role
+):
     context = browser.new_context(base_url=base_url, viewport=VIEWPORTS["tablet"])
     page = context.new_page()
     sign_in(page, staff[role])

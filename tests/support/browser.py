@@ -16,8 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
     "--disable-sync",
 ]
 VIEWPORTS = {"tablet": {"width": 810, "height": 1080}, "phone": {"width": 390, "height": 844}}
@@ -48,15 +53,16 @@ _axe: Axe | None = None
 
 def axe_violations(page: Page) -> list[str]:
     """Scan the page with axe-core (WCAG 2.2 A/AA and best practice): one line per problem."""
-    global _axe  # noqa: PLW0603 - the script is read once per run
+    global _axe
     if _axe is None:
         _axe = Axe.from_file(AXE_SCRIPT)
     results = _axe.run(page, options=AXE_OPTIONS)
     problems = []
     for violation in results.response["violations"]:
         targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
-        problems.append(f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
-                        f"{targets}")
+        problems.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} -> {targets}"
+        )
     return problems
 
 

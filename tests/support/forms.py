@@ -19,5 +19,6 @@ def csrf_token(html: str) -> str:
 def submit(client: FlaskClient, url: str, data: dict[str, object], **kwargs) -> TestResponse:
     """GET the form, then POST it with the page's CSRF token, like a browser."""
     page = client.get(url)
-    return client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data},
-                       **kwargs)
+    return client.post(
+        url, data={"csrf_token": csrf_token(page.get_data(as_text=True)), **data}, **kwargs
+    )

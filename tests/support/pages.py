@@ -43,7 +43,7 @@ def check_page(html: str, url: str = "") -> None:
         raise PageProblem(f"{url}: duplicate ids {duplicates}")
 
 
-def _text(element) -> str:  # noqa: ANN001 - an ElementTree element
+def _text(element) -> str:
     return re.sub(r"\s+", " ", "".join(element.itertext())).strip()
 
 

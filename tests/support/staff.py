@@ -17,7 +17,8 @@ TEST_PASSWORD = "correct horse battery staple"
 def make_staff(app: Flask, username: str, *roles: Role, password: str = TEST_PASSWORD) -> int:
     with app.app_context():
         user = create_staff_user(
-            db.session, NewStaffUser(username=username, password=password, roles=roles),
+            db.session,
+            NewStaffUser(username=username, password=password, roles=roles),
             actor_id=None,
         )
         db.session.commit()

@@ -35,15 +35,13 @@ def test_production_refuses_to_start_without_keys_and_makes_none(tmp_path):
 
 @pytest.mark.parametrize("weak", ["dev", "changeme", "short-key"])
 def test_production_refuses_a_default_or_short_key(tmp_path, weak):
-    env = {"VOICE_ENV": "production", "VOICE_SECRET_KEY": weak,
-           "VOICE_PSEUDONYM_KEY": "p" * 48}
+    env = {"VOICE_ENV": "production", "VOICE_SECRET_KEY": weak, "VOICE_PSEUDONYM_KEY": "p" * 48}
     with pytest.raises(ConfigError, match="too short or a well-known default"):
         build_config(tmp_path, env, None)
 
 
 def test_production_uses_a_secure_host_only_cookie(tmp_path):
-    env = {"VOICE_ENV": "production", "VOICE_SECRET_KEY": "s" * 48,
-           "VOICE_PSEUDONYM_KEY": "p" * 48}
+    env = {"VOICE_ENV": "production", "VOICE_SECRET_KEY": "s" * 48, "VOICE_PSEUDONYM_KEY": "p" * 48}
     config = build_config(tmp_path, env, None)
     assert config["SESSION_COOKIE_NAME"] == "__Host-voice_session"
     assert config["SESSION_COOKIE_SECURE"] is True

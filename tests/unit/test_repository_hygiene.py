@@ -22,8 +22,10 @@ def tracked_files() -> list[str]:
 
 
 def test_no_keys_databases_or_compiled_catalogues_are_tracked():
-    forbidden = re.compile(r"(secret_key|pseudonym_key|demo_logins\.json|\.db$|\.sqlite$|\.mo$|"
-                           r"\.pem$|\.key$)")
+    forbidden = re.compile(
+        r"(secret_key|pseudonym_key|demo_logins\.json|\.db$|\.sqlite$|\.mo$|"
+        r"\.pem$|\.key$)"
+    )
     tracked = tracked_files()
     assert [f for f in tracked if forbidden.search(f)] == []
     assert [f for f in tracked if f.startswith("instance/") and f != "instance/.gitkeep"] == []
@@ -43,6 +45,8 @@ def test_no_hard_coded_secret_in_code():
 def test_instance_folder_is_ignored_by_git():
     ignored = subprocess.run(
         ["git", "check-ignore", "instance/secret_key", "instance/voice.db"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert ignored.stdout.split() == ["instance/secret_key", "instance/voice.db"]

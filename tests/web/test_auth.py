@@ -88,8 +88,11 @@ def test_sign_in_never_redirects_off_site(client, staff, target):
     page = client.get("/staff/login")
     response = client.post(
         f"/staff/login?next={target}",
-        data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-              "username": staff[Role.ADMIN], "password": TEST_PASSWORD},
+        data={
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+            "username": staff[Role.ADMIN],
+            "password": TEST_PASSWORD,
+        },
     )
     assert response.headers["Location"] == "/staff/"
 
@@ -122,8 +125,9 @@ def test_sign_out_ends_the_session_on_the_server(app, client, staff):
     log_in(client, staff[Role.RESEARCHER])
     old_cookie = cookie(client, app)
     home = client.get("/staff/")
-    response = client.post("/staff/logout",
-                           data={"csrf_token": csrf_token(home.get_data(as_text=True))})
+    response = client.post(
+        "/staff/logout", data={"csrf_token": csrf_token(home.get_data(as_text=True))}
+    )
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(WebSession, hash_session_id(old_cookie)) is None
@@ -136,8 +140,11 @@ def test_sign_out_ends_the_session_on_the_server(app, client, staff):
 
 def test_session_cookie_holds_only_a_random_id_and_is_protected(app, client, staff):
     response = log_in(client, staff[Role.ADMIN])
-    header = next(h for h in response.headers.getlist("Set-Cookie")
-                  if h.startswith(app.config["SESSION_COOKIE_NAME"] + "="))
+    header = next(
+        h
+        for h in response.headers.getlist("Set-Cookie")
+        if h.startswith(app.config["SESSION_COOKIE_NAME"] + "=")
+    )
     value = header.split(";")[0].split("=", 1)[1]
     assert len(value) >= 40 and "." not in value  # not a signed payload, just an id
     assert "HttpOnly" in header and "SameSite=Lax" in header

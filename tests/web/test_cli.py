@@ -25,8 +25,9 @@ def test_init_reports_an_up_to_date_database(runner):
 
 def test_create_user_prompts_for_the_password_and_the_user_can_sign_in(app, runner, client):
     password = "a long enough passphrase"
-    result = runner.invoke(args=["create-user", "Ada", "--role", "researcher"],
-                           input=f"{password}\n{password}\n")
+    result = runner.invoke(
+        args=["create-user", "Ada", "--role", "researcher"], input=f"{password}\n{password}\n"
+    )
     assert result.exit_code == 0, result.output
     assert password not in result.output
     assert log_in(client, "ada", password).status_code == 302
@@ -53,8 +54,13 @@ def test_demo_is_idempotent_and_prints_working_logins(app, runner):
     assert second.exit_code == 0, second.output
     one, two = json.loads(first.output), json.loads(second.output)
     assert one == two
-    assert set(one["users"]) == {"advisor", "facilitator", "safeguarding_lead", "researcher",
-                                 "admin"}
+    assert set(one["users"]) == {
+        "advisor",
+        "facilitator",
+        "safeguarding_lead",
+        "researcher",
+        "admin",
+    }
     with app.app_context():
         count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
         assert count(StaffUser) == 5
@@ -69,8 +75,9 @@ def test_demo_is_idempotent_and_prints_working_logins(app, runner):
 
 
 def test_demo_if_empty_leaves_a_real_database_alone(app, runner):
-    runner.invoke(args=["create-user", "real", "--role", "admin"],
-                  input="a long enough passphrase\n" * 2)
+    runner.invoke(
+        args=["create-user", "real", "--role", "admin"], input="a long enough passphrase\n" * 2
+    )
     result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 0
     assert "not loaded" in result.output

@@ -54,8 +54,9 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     user = current_staff_user()
     if user is not None:
-        record_event(db.session, "auth.logout", actor_id=user.id, target_type="staff_user",
-                     target_id=user.id)
+        record_event(
+            db.session, "auth.logout", actor_id=user.id, target_type="staff_user", target_id=user.id
+        )
         db.session.commit()
     session.destroy()
     flash(_("You have signed out."), "success")

@@ -14,6 +14,9 @@ bp = Blueprint("system", __name__)
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     database_ok = db.ping()
-    body = {"status": "ok" if database_ok else "degraded", "version": __version__,
-            "database": "ok" if database_ok else "unreachable"}
+    body = {
+        "status": "ok" if database_ok else "degraded",
+        "version": __version__,
+        "database": "ok" if database_ok else "unreachable",
+    }
     return jsonify(body), 200 if database_ok else 503

@@ -1,0 +1,95 @@
+/* Family Voice: small enhancements only. Every page works without this file. */
+(function () {
+  "use strict";
+  var doc = document;
+  doc.body.classList.add("js-enabled");
+
+  var summary = doc.querySelector("[data-autofocus]");
+  if (summary) { summary.focus(); }
+
+  /* Read aloud with the device's voice, only if a local voice speaks exactly this page's
+     language: some devices read other languages with an English voice. */
+  var listen = doc.querySelector("[data-listen]");
+  var synth = window.speechSynthesis;
+  function norm(tag) { return String(tag || "").replace("_", "-").toLowerCase(); }
+  function matchingVoice() {
+    var want = norm(doc.documentElement.lang);
+    var voices = synth.getVoices();
+    for (var i = 0; i < voices.length; i++) {
+      if (voices[i].localService && norm(voices[i].lang) === want) { return voices[i]; }
+    }
+    return null;
+  }
+  function setUpListen() {
+    var voice = matchingVoice();
+    listen.hidden = !voice;
+    listen.onclick = function () {
+      var parts = [];
+      doc.querySelectorAll("main [data-read]").forEach(function (el) {
+        parts.push(el.textContent.trim());
+      });
+      var utterance = new window.SpeechSynthesisUtterance(parts.join(". "));
+      utterance.voice = voice;
+      utterance.lang = voice.lang;
+      synth.cancel();
+      synth.speak(utterance);
+    };
+  }
+  if (listen && synth && window.SpeechSynthesisUtterance) {
+    setUpListen();
+    if (typeof synth.addEventListener === "function") {
+      synth.addEventListener("voiceschanged", setUpListen);
+    }
+  }
+
+  /* "What matters most": tap cards in order; the three lists still carry the answer. */
+  doc.querySelectorAll("[data-ranking]").forEach(function (box) {
+    var selects = box.querySelectorAll("[data-ranking-selects] select");
+    var cards = box.querySelectorAll("[data-ranking-cards] [data-value]");
+    box.querySelector("[data-ranking-selects]").hidden = true;
+    function order() {
+      var picked = [];
+      selects.forEach(function (s) { if (s.value) { picked.push(s.value); } });
+      return picked;
+    }
+    function show() {
+      var picked = order();
+      cards.forEach(function (card) {
+        var rank = picked.indexOf(card.dataset.value) + 1;
+        card.setAttribute("aria-pressed", rank ? "true" : "false");
+        card.querySelector("[data-rank]").textContent = rank ? String(rank) : "";
+        card.querySelector("[data-rank-text]").textContent = rank ? " (" + rank + ")" : "";
+      });
+    }
+    cards.forEach(function (card) {
+      card.addEventListener("click", function () {
+        var picked = order();
+        var at = picked.indexOf(card.dataset.value);
+        if (at >= 0) { picked.splice(at, 1); } else if (picked.length < selects.length) {
+          picked.push(card.dataset.value);
+        }
+        selects.forEach(function (s, i) { s.value = picked[i] || ""; });
+        show();
+      });
+    });
+    show();
+  });
+
+  /* Thank-you page: clear the tablet for the next person after a visible countdown. */
+  var countdown = doc.querySelector("[data-countdown]");
+  var form = doc.querySelector("[data-reset-form]");
+  var template = doc.querySelector("[data-countdown-text]");
+  if (countdown && form && template) {
+    var seconds = parseInt(countdown.dataset.countdown, 10) || 20;
+    var text = template.content ? template.content.textContent : template.textContent;
+    var tick = function () {
+      countdown.textContent = text.replace("{seconds}", String(seconds));
+      if (seconds <= 0) { form.submit(); return; }
+      seconds -= 1;
+      window.setTimeout(tick, 1000);
+    };
+    var more = doc.querySelector("[data-more-time]");
+    if (more) { more.addEventListener("click", function () { seconds += 60; }); }
+    tick();
+  }
+})();

@@ -1,0 +1,175 @@
+"""What a participant page shows: question wording, choices and friendly messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from voice_app.answer_formats import DONT_KNOW, YES_MAYBE_NO, face_values
+from voice_app.journey import JourneyStep, stored_answer
+from voice_app.languages import SOURCE_LANGUAGE
+from voice_app.models import (
+    AnswerFormat,
+    Audience,
+    OutcomeDomain,
+    QuestionOption,
+    QuestionVersion,
+)
+
+ANSWER_ERRORS = {
+    "missing": _l("Choose an answer, or press Skip."),
+    "missing_many": _l("Choose at least one picture, or press Skip."),
+    "missing_top": _l("Choose what matters most to you, or press Skip."),
+    "duplicate_top": _l("Choose a different card for each place."),
+    "gap_top": _l("Fill the places in order, starting with the first."),
+    "too_long": _l("Your answer is too long. Use 1000 characters or fewer."),
+    "invalid": _l("Choose one of the answers shown."),
+}
+JOURNEY_ERRORS = {
+    "code_format": _l("The code is 6 letters and numbers. Check it and try again."),
+    "code_unknown": _l("We cannot find that code. Check it with the grown-up and try again."),
+    "session_closed": _l("That session has finished. Ask the grown-up for a new code."),
+}
+FACE_LABELS = {
+    "1": _l("Very sad"),
+    "2": _l("Sad"),
+    "3": _l("In between"),
+    "4": _l("Happy"),
+    "5": _l("Very happy"),
+}
+THREE_FACE_LABELS = {"1": _l("Sad"), "3": _l("In between"), "5": _l("Happy")}
+YES_MAYBE_NO_LABELS = {"yes": _l("Yes"), "maybe": _l("Maybe"), "no": _l("No")}
+DONT_KNOW_LABEL = _l("I don't know")
+
+
+@dataclass(frozen=True)
+class AudienceCard:
+    value: str
+    picture: str
+    label: Any
+
+
+AUDIENCE_CARDS = {
+    Audience.CHILD_4_7: AudienceCard(
+        "child_4_7", "img/audiences/child_4_7.svg", _l("A child aged 4 to 7")
+    ),
+    Audience.CHILD_8_12: AudienceCard(
+        "child_8_12", "img/audiences/child_8_12.svg", _l("A child aged 8 to 12")
+    ),
+    Audience.YOUNG_13_17: AudienceCard(
+        "young_13_17", "img/audiences/young_13_17.svg", _l("A young person aged 13 to 17")
+    ),
+    Audience.PARENT_CARER: AudienceCard(
+        "parent_carer", "img/audiences/parent_carer.svg", _l("A parent or carer")
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    value: str
+    label: Any
+    picture: str | None
+    lang: str | None = None  # set when the label is in another language than the page
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    step: JourneyStep
+    wording: str
+    help_text: str
+    text_lang: str
+    choices: list[ChoiceView] = field(default_factory=list)
+    option_keys: tuple[str, ...] = ()
+    domain_keys: tuple[str, ...] = ()
+
+    @property
+    def format(self) -> str:
+        return self.step.format.value
+
+    def previous_value(self, db_session: Session, participant_id: str) -> Any:
+        answer = stored_answer(db_session, participant_id, self.step.version_id)
+        if answer is None or answer.skipped:
+            return None
+        return answer.free_text if answer.free_text is not None else answer.value
+
+
+def _pick_text(items: list[Any], audience: Audience, language: str) -> Any | None:
+    """The text for this audience in the page's language, else in English."""
+    by_language = {item.language: item for item in items if item.audience == audience}
+    return by_language.get(language) or by_language.get(SOURCE_LANGUAGE)
+
+
+def load_question(
+    db_session: Session,
+    step: JourneyStep,
+    audience: Audience,
+    language: str,
+    framework_id: int,
+) -> QuestionPage:
+    version = db_session.scalar(
+        select(QuestionVersion)
+        .options(
+            selectinload(QuestionVersion.texts),
+            selectinload(QuestionVersion.options).selectinload(QuestionOption.labels),
+        )
+        .where(QuestionVersion.id == step.version_id)
+    )
+    text = _pick_text(version.texts, audience, language)
+    wording = text.wording if text else ""
+    help_text = text.help_text if text else ""
+    text_lang = (text.language if text else SOURCE_LANGUAGE).replace("_", "-")
+    choices: list[ChoiceView] = []
+    option_keys: tuple[str, ...] = ()
+    domain_keys: tuple[str, ...] = ()
+    if step.format is AnswerFormat.FACES:
+        labels = THREE_FACE_LABELS if audience is Audience.CHILD_4_7 else FACE_LABELS
+        choices = [
+            ChoiceView(v, labels[v], f"img/faces/face_{v}.svg") for v in face_values(audience)
+        ]
+        if audience is Audience.CHILD_4_7:
+            choices.append(ChoiceView(DONT_KNOW, DONT_KNOW_LABEL, None))
+    elif step.format is AnswerFormat.YES_MAYBE_NO:
+        choices = [
+            ChoiceView(v, YES_MAYBE_NO_LABELS[v], f"img/answers/{v}.svg") for v in YES_MAYBE_NO
+        ]
+    elif step.format in (AnswerFormat.CHOOSE_ONE, AnswerFormat.CHOOSE_MANY):
+        for option in version.options:
+            label = _pick_text(option.labels, audience, language)
+            choices.append(
+                ChoiceView(
+                    option.key,
+                    label.label if label else option.key,
+                    f"img/options/{option.picture}" if option.picture else None,
+                    None
+                    if not label or label.language == language
+                    else label.language.replace("_", "-"),
+                )
+            )
+        option_keys = tuple(option.key for option in version.options)
+    elif step.format is AnswerFormat.TOP_THREE:
+        domains = db_session.scalars(
+            select(OutcomeDomain)
+            .options(selectinload(OutcomeDomain.texts))
+            .where(OutcomeDomain.framework_id == framework_id)
+            .order_by(OutcomeDomain.position)
+        ).all()
+        for domain in domains:
+            names = {t.language: t for t in domain.texts}
+            name = names.get(language) or names.get(SOURCE_LANGUAGE)
+            choices.append(
+                ChoiceView(
+                    domain.key,
+                    name.name if name else domain.key,
+                    f"img/domains/{domain.picture}",
+                    None
+                    if not name or name.language == language
+                    else name.language.replace("_", "-"),
+                )
+            )
+        domain_keys = tuple(d.key for d in domains)
+    return QuestionPage(step, wording, help_text, text_lang, choices, option_keys, domain_keys)
