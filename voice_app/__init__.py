@@ -44,9 +44,10 @@ def create_app(
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
 
-    from voice_app import cli, errors, i18n, security
+    from voice_app import cli, errors, i18n, security, translate
 
     cli.init_app(app)
+    translate.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)

@@ -13,8 +13,16 @@ from sqlalchemy import select
 
 from voice_app import demo, migrate
 from voice_app.accounts import AccountError, NewStaffUser, create_staff_user
+from voice_app.audio import AudioError, add_placeholder_audio
+from voice_app.content_translations import (
+    available_content_files,
+    load_content_translation,
+    read_content_file,
+)
+from voice_app.coverage import flow_fully_translated
 from voice_app.extensions import db
-from voice_app.models import Role, StaffUser
+from voice_app.i18n import coverage_report
+from voice_app.models import OutcomeFramework, Role, StaffUser
 
 DEMO_LOGINS_FILE = "demo_logins.json"
 
@@ -23,6 +31,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(content_command)
+    app.cli.add_command(audio_command)
+    app.cli.add_command(coverage_command)
 
 
 @click.command("init")
@@ -82,13 +93,20 @@ def demo_command(as_json: bool, if_empty: bool) -> None:
         return
     framework = demo.load_framework(db.session)
     flow = demo.load_starter_questions(db.session, framework)
+    for path in available_content_files():
+        load_content_translation(db.session, read_content_file(path), framework)
     area = demo.ensure_area(db.session)
     logins = demo.ensure_demo_users(db.session, known, area)
     facilitator = db.session.scalar(
         select(StaffUser).where(StaffUser.username == logins[Role.FACILITATOR.value].username)
     )
+    languages = [
+        code
+        for code in current_app.extensions["voice_languages"]
+        if flow_fully_translated(db.session, flow.id, code)
+    ]
     session = demo.ensure_demo_session(
-        db.session, flow, area, facilitator.id if facilitator else None
+        db.session, flow, area, facilitator.id if facilitator else None, languages
     )
     db.session.commit()
     _write_logins(logins_path, {login.username: login.password for login in logins.values()})
@@ -122,3 +140,64 @@ def _write_logins(path: Path, logins: dict[str, str]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(logins, handle, indent=2)
+
+
+@click.group("content")
+def content_command() -> None:
+    """Question content in other languages."""
+
+
+@content_command.command("load-translations")
+@with_appcontext
+def load_translations_command() -> None:
+    """Load translations/content/*.json where the database has no text yet."""
+    framework = db.session.scalar(
+        select(OutcomeFramework).order_by(OutcomeFramework.version.desc())
+    )
+    if framework is None:
+        raise click.ClickException("No outcome framework yet: run `flask demo` first.")
+    for path in available_content_files():
+        added = load_content_translation(db.session, read_content_file(path), framework)
+        click.echo(f"{path.stem}: {added} texts added")
+    db.session.commit()
+
+
+@click.group("audio")
+def audio_command() -> None:
+    """Read-aloud audio."""
+
+
+@audio_command.command("placeholders")
+@click.option("--language", "languages", multiple=True, help="Only these (repeatable).")
+@with_appcontext
+def placeholders_command(languages: tuple[str, ...]) -> None:
+    """Make labelled espeak-ng placeholder audio (development and tests only)."""
+    chosen = list(languages) or list(current_app.extensions["voice_languages"])
+    try:
+        made = add_placeholder_audio(db.session, chosen)
+    except AudioError as error:
+        raise click.ClickException(f"Could not make audio: {error.code}") from error
+    db.session.commit()
+    click.echo(f"Made placeholder audio for {made} texts. They are labelled as a computer voice.")
+
+
+@click.command("coverage")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def coverage_command(as_json: bool) -> None:
+    """Translation and audio coverage for each language."""
+    rows = coverage_report(db.session, current_app)
+    if as_json:
+        click.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+        return
+    click.echo(
+        f"{'language':<10}{'interface':>10}{'fuzzy':>7}{'content':>9}{'reviewed':>10}"
+        f"{'audio':>7}{'stale':>7}  review"
+    )
+    for row in rows:
+        click.echo(
+            f"{row.language:<10}{row.catalogue_percent:>9.1f}%{row.fuzzy:>7}"
+            f"{row.content.translated_percent:>8.1f}%{row.content.reviewed_percent:>9.1f}%"
+            f"{row.content.human_audio_percent:>6.1f}%{row.content.stale_audio:>7}"
+            f"  {row.catalogue_review}"
+        )

@@ -46,6 +46,8 @@ DEMO_AREA_CODE = "DEMO"
 DEMO_AREA_NAME = "Demo Safeguarding Partnership"
 STARTER_FLOW_NAME = "Starter flow"
 DEMO_SESSION_VENUE = "Demo community centre"
+# The English source is written and checked by the project itself.
+SOURCE_REVIEWER = "Family Voice project (source text)"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def load_framework(db_session: Session) -> OutcomeFramework:
                 description=seed.description,
                 review_state=ReviewState.REVIEWED,
                 reviewed_at=utcnow(),
+                reviewed_by=SOURCE_REVIEWER,
             )
         )
         db_session.add(domain)
@@ -116,6 +119,7 @@ def load_starter_questions(db_session: Session, framework: OutcomeFramework) -> 
                     help_text=seed.help_text.get(audience, ""),
                     review_state=ReviewState.REVIEWED,
                     reviewed_at=utcnow(),
+                    reviewed_by=SOURCE_REVIEWER,
                 )
             )
         for position, option_seed in enumerate(seed.options, start=1):
@@ -129,6 +133,8 @@ def load_starter_questions(db_session: Session, framework: OutcomeFramework) -> 
                         language=SOURCE_LANGUAGE,
                         label=label,
                         review_state=ReviewState.REVIEWED,
+                        reviewed_by=SOURCE_REVIEWER,
+                        reviewed_at=utcnow(),
                     )
                 )
             version.options.append(option)
@@ -196,7 +202,11 @@ def ensure_demo_users(
 
 
 def ensure_demo_session(
-    db_session: Session, flow: Flow, area: Area, facilitator_id: int | None
+    db_session: Session,
+    flow: Flow,
+    area: Area,
+    facilitator_id: int | None,
+    languages: list[str] | None = None,
 ) -> GroupSession:
     existing = db_session.scalar(
         select(GroupSession).where(
@@ -204,6 +214,8 @@ def ensure_demo_session(
         )
     )
     if existing is not None:
+        if languages:
+            existing.languages = languages
         return existing
     session = GroupSession(
         code=_unused_code(db_session),
@@ -213,7 +225,7 @@ def ensure_demo_session(
         venue=DEMO_SESSION_VENUE,
         status=SessionStatus.OPEN,
         opened_at=utcnow(),
-        languages=[SOURCE_LANGUAGE],
+        languages=languages or [SOURCE_LANGUAGE],
         default_language=SOURCE_LANGUAGE,
         audiences=[a.value for a in Audience],
         free_text_enabled=True,

@@ -205,7 +205,8 @@ class OutcomeDomainText(Base):
     review_state: Mapped[ReviewState] = mapped_column(
         _enum(ReviewState, "review_state"), default=ReviewState.DRAFTED
     )
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # Who checked it as a fluent speaker (a name or username), and when.
+    reviewed_by: Mapped[str] = mapped_column(String(200), default="")
     reviewed_at: Mapped[datetime | None]
     domain: Mapped[OutcomeDomain] = relationship(back_populates="texts")
 
@@ -274,7 +275,8 @@ class QuestionText(Base):
     review_state: Mapped[ReviewState] = mapped_column(
         _enum(ReviewState, "review_state"), default=ReviewState.DRAFTED
     )
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # Who checked it as a fluent speaker (a name or username), and when.
+    reviewed_by: Mapped[str] = mapped_column(String(200), default="")
     reviewed_at: Mapped[datetime | None]
     version: Mapped[QuestionVersion] = relationship(back_populates="texts")
 
@@ -304,6 +306,8 @@ class QuestionOptionLabel(Base):
     review_state: Mapped[ReviewState] = mapped_column(
         _enum(ReviewState, "review_state"), default=ReviewState.DRAFTED
     )
+    reviewed_by: Mapped[str] = mapped_column(String(200), default="")
+    reviewed_at: Mapped[datetime | None]
     option: Mapped[QuestionOption] = relationship(back_populates="labels")
 
 

@@ -7,38 +7,49 @@
   var summary = doc.querySelector("[data-autofocus]");
   if (summary) { summary.focus(); }
 
-  /* Read aloud with the device's voice, only if a local voice speaks exactly this page's
-     language: some devices read other languages with an English voice. */
+  /* Read aloud: a recording if the page has one; else the device's voice, but only a
+     local voice of exactly the listening language (some devices read other languages
+     with an English voice); else nothing, and the "ask the grown-up" hint stays. */
   var listen = doc.querySelector("[data-listen]");
+  var hint = doc.querySelector("[data-no-voice-hint]");
   var synth = window.speechSynthesis;
   function norm(tag) { return String(tag || "").replace("_", "-").toLowerCase(); }
-  function matchingVoice() {
-    var want = norm(doc.documentElement.lang);
+  function textToRead() {
+    var other = doc.querySelector("[data-listen-text]");
+    if (other) { return (other.content || other).textContent.trim(); }
+    var parts = [];
+    doc.querySelectorAll("main [data-read]").forEach(function (el) {
+      parts.push(el.textContent.trim());
+    });
+    return parts.join(". ");
+  }
+  function matchingVoice(lang) {
+    var want = norm(lang);
     var voices = synth.getVoices();
     for (var i = 0; i < voices.length; i++) {
       if (voices[i].localService && norm(voices[i].lang) === want) { return voices[i]; }
     }
     return null;
   }
-  function setUpListen() {
-    var voice = matchingVoice();
+  function setUpVoice() {
+    var voice = matchingVoice(listen.dataset.listenLang || doc.documentElement.lang);
     listen.hidden = !voice;
+    if (hint) { hint.hidden = Boolean(voice); }
     listen.onclick = function () {
-      var parts = [];
-      doc.querySelectorAll("main [data-read]").forEach(function (el) {
-        parts.push(el.textContent.trim());
-      });
-      var utterance = new window.SpeechSynthesisUtterance(parts.join(". "));
+      var utterance = new window.SpeechSynthesisUtterance(textToRead());
       utterance.voice = voice;
       utterance.lang = voice.lang;
       synth.cancel();
       synth.speak(utterance);
     };
   }
-  if (listen && synth && window.SpeechSynthesisUtterance) {
-    setUpListen();
+  if (listen && listen.dataset.listenAudio) {
+    var player = doc.getElementById(listen.dataset.listenAudio);
+    listen.addEventListener("click", function () { player.currentTime = 0; player.play(); });
+  } else if (listen && synth && window.SpeechSynthesisUtterance) {
+    setUpVoice();
     if (typeof synth.addEventListener === "function") {
-      synth.addEventListener("voiceschanged", setUpListen);
+      synth.addEventListener("voiceschanged", setUpVoice);
     }
   }
 

@@ -385,8 +385,8 @@ def test_the_worried_link_is_in_the_same_place_on_every_participant_page(client,
     join_and_start(client, load_demo(runner), "child_8_12")
     for url in ("/", "/who", "/about", "/q/1", "/q/2", "/worried"):
         page = client.get(url).get_data(as_text=True)
-        header = page.split("</header>")[0]
-        assert 'class="fv-worried" href="/worried"' in header, url
+        main_start = page.split('<main id="main" class="fv-main" tabindex="-1">')[1].lstrip()
+        assert main_start.startswith('<a class="fv-worried" href="/worried">'), url
 
 
 def test_database_holds_no_personal_identifiers_after_a_journey(app, client, runner):

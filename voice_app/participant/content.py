@@ -10,11 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from voice_app.answer_formats import DONT_KNOW, YES_MAYBE_NO, face_values
+from voice_app.audio import CODECS
+from voice_app.coverage import text_fingerprint
 from voice_app.journey import JourneyStep, stored_answer
 from voice_app.languages import SOURCE_LANGUAGE
 from voice_app.models import (
     AnswerFormat,
     Audience,
+    AudioClip,
     OutcomeDomain,
     QuestionOption,
     QuestionVersion,
@@ -78,6 +81,22 @@ class ChoiceView:
 
 
 @dataclass(frozen=True)
+class AudioSource:
+    clip_id: int
+    mime_type: str
+
+
+@dataclass(frozen=True)
+class ListenSource:
+    """What the Listen button reads: recorded audio if fresh, else this text by device voice."""
+
+    lang: str  # BCP 47 tag of the listening language
+    text: str  # set only when listening in another language than reading
+    recordings: tuple[AudioSource, ...] = ()
+    is_placeholder: bool = False  # synthetic development audio: labelled as such
+
+
+@dataclass(frozen=True)
 class QuestionPage:
     step: JourneyStep
     wording: str
@@ -86,6 +105,7 @@ class QuestionPage:
     choices: list[ChoiceView] = field(default_factory=list)
     option_keys: tuple[str, ...] = ()
     domain_keys: tuple[str, ...] = ()
+    listen: ListenSource | None = None
 
     @property
     def format(self) -> str:
@@ -110,6 +130,7 @@ def load_question(
     audience: Audience,
     language: str,
     framework_id: int,
+    listen_language: str | None = None,
 ) -> QuestionPage:
     version = db_session.scalar(
         select(QuestionVersion)
@@ -172,4 +193,44 @@ def load_question(
                 )
             )
         domain_keys = tuple(d.key for d in domains)
-    return QuestionPage(step, wording, help_text, text_lang, choices, option_keys, domain_keys)
+    listen = _listen_source(db_session, version, audience, listen_language or language, language)
+    return QuestionPage(
+        step, wording, help_text, text_lang, choices, option_keys, domain_keys, listen
+    )
+
+
+def _listen_source(
+    db_session: Session,
+    version: QuestionVersion,
+    audience: Audience,
+    listen_language: str,
+    read_language: str,
+) -> ListenSource:
+    text = next(
+        (t for t in version.texts if t.audience == audience and t.language == listen_language),
+        None,
+    )
+    tag = listen_language.replace("_", "-")
+    if text is None:
+        # Nothing written in that language: listen in the reading language instead.
+        return ListenSource(lang=read_language.replace("_", "-"), text="")
+    fingerprint = text_fingerprint(text.wording, text.help_text)
+    clips = db_session.execute(
+        select(AudioClip.id, AudioClip.codec, AudioClip.is_placeholder).where(
+            AudioClip.question_text_id == text.id, AudioClip.text_sha256 == fingerprint
+        )
+    ).all()
+    human = [row for row in clips if not row.is_placeholder]
+    chosen = human or clips  # a person's recording always wins over a placeholder
+    order = {"opus": 0, "aac": 1}
+    recordings = tuple(
+        AudioSource(row.id, CODECS[row.codec][2])
+        for row in sorted(chosen, key=lambda row: order.get(row.codec, 9))
+    )
+    spoken = "" if listen_language == read_language else f"{text.wording} {text.help_text}"
+    return ListenSource(
+        lang=tag,
+        text=spoken.strip(),
+        recordings=recordings,
+        is_placeholder=bool(recordings) and not human,
+    )

@@ -29,6 +29,13 @@ class ChoiceForm(FlaskForm):
         validate_choice=True,
     )
 
-    class Meta:
-        # An unknown value is a tampered form: the same friendly message is enough.
-        pass
+
+class LanguageForm(ChoiceForm):
+    """The language to read in, and optionally another one to listen in."""
+
+    answer = RadioField(
+        choices=[],
+        validators=[InputRequired(message=_l("Choose a language"))],
+        validate_choice=True,
+    )
+    listen = RadioField(choices=[], validate_choice=True, default="")

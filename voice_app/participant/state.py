@@ -16,6 +16,7 @@ from flask import session
 JOURNEY_KEY = "journey"
 KIOSK_KEY = "kiosk"
 LANGUAGE_KEY = "language"
+LISTEN_LANGUAGE_KEY = "listen_language"
 MAX_TOKENS = 24
 
 

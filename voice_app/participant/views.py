@@ -19,10 +19,12 @@ from flask_babel import gettext as _
 
 from voice_app import journey as service
 from voice_app.answer_formats import AnswerError, QuestionContext, parse_answer
+from voice_app.audio import CODECS
 from voice_app.extensions import db, limiter
 from voice_app.languages import LANGUAGES, SOURCE_LANGUAGE
 from voice_app.models import (
     Audience,
+    AudioClip,
     GroupSession,
     ParticipationMode,
 )
@@ -33,10 +35,11 @@ from voice_app.participant.content import (
     JOURNEY_ERRORS,
     load_question,
 )
-from voice_app.participant.forms import ChoiceForm, JoinForm, PlainForm
+from voice_app.participant.forms import ChoiceForm, JoinForm, LanguageForm, PlainForm
 from voice_app.participant.state import (
     KIOSK_KEY,
     LANGUAGE_KEY,
+    LISTEN_LANGUAGE_KEY,
     Journey,
     current_journey,
     end_participant_state,
@@ -177,16 +180,25 @@ def language(journey: Journey, group_session: GroupSession) -> ResponseReturnVal
     offered = offered_languages(group_session)
     if len(offered) == 1:
         session[LANGUAGE_KEY] = offered[0]
+        session.pop(LISTEN_LANGUAGE_KEY, None)
         return redirect(url_for("participant.who"))
-    form = ChoiceForm()
+    form = LanguageForm()
     form.answer.choices = [(code, LANGUAGES[code].native_name) for code in offered]
+    form.listen.choices = [("", ""), *form.answer.choices]
     if form.validate_on_submit():
         session[LANGUAGE_KEY] = form.answer.data
+        # "Listen in" may differ: a child may read English but listen in Polish.
+        if form.listen.data and form.listen.data != form.answer.data:
+            session[LISTEN_LANGUAGE_KEY] = form.listen.data
+        else:
+            session.pop(LISTEN_LANGUAGE_KEY, None)
         return redirect(url_for("participant.who"))
-    status = 400 if form.errors else 200
     return render_template(
-        "participant/language.html", form=form, languages=[LANGUAGES[c] for c in offered]
-    ), status
+        "participant/language.html",
+        form=form,
+        languages=[LANGUAGES[c] for c in offered],
+        chosen=session.get(LANGUAGE_KEY),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/who", methods=["GET", "POST"])
@@ -249,8 +261,9 @@ def question(journey: Journey, group_session: GroupSession, position: int) -> Re
         db.session,
         step,
         audience,
-        str(session.get(LANGUAGE_KEY, "")),
+        str(session.get(LANGUAGE_KEY, SOURCE_LANGUAGE)),
         group_session.flow.framework_id,
+        listen_language=session.get(LISTEN_LANGUAGE_KEY),
     )
     error = None
     value: Any = None
@@ -423,3 +436,14 @@ def worried() -> ResponseReturnValue:
 
 
 worried.participant_access = True  # type: ignore[attr-defined]
+
+
+@bp.get("/audio/<int:clip_id>")
+@participant_page(needs_audience=True)
+def audio(journey: Journey, group_session: GroupSession, clip_id: int) -> ResponseReturnValue:
+    clip = db.session.get(AudioClip, clip_id)
+    if clip is None:
+        return render_template("participant/not_found.html"), 404
+    response = Response(clip.data, mimetype=CODECS[clip.codec][2])
+    response.headers["Content-Disposition"] = "inline"
+    return response

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:50:16.797717
+Create Date: 2026-11-23 10:13:36.361747
 """
 from alembic import op
 import sqlalchemy as sa
@@ -167,10 +167,9 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('review_state', sa.Enum('drafted', 'reviewed', name='review_state', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_by', sa.String(length=200), nullable=False),
     sa.Column('reviewed_at', voice_app.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['domain_id'], ['outcome_domain.id'], name=op.f('fk_outcome_domain_text_domain_id_outcome_domain'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['reviewed_by_id'], ['staff_user.id'], name=op.f('fk_outcome_domain_text_reviewed_by_id_staff_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_domain_text')),
     sa.UniqueConstraint('domain_id', 'language', name=op.f('uq_outcome_domain_text_domain_id_language'))
     )
@@ -254,9 +253,8 @@ def upgrade() -> None:
     sa.Column('wording', sa.Text(), nullable=False),
     sa.Column('help_text', sa.Text(), nullable=False),
     sa.Column('review_state', sa.Enum('drafted', 'reviewed', name='review_state', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
+    sa.Column('reviewed_by', sa.String(length=200), nullable=False),
     sa.Column('reviewed_at', voice_app.models.UTCDateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['reviewed_by_id'], ['staff_user.id'], name=op.f('fk_question_text_reviewed_by_id_staff_user')),
     sa.ForeignKeyConstraint(['version_id'], ['question_version.id'], name=op.f('fk_question_text_version_id_question_version'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question_text')),
     sa.UniqueConstraint('version_id', 'audience', 'language', name=op.f('uq_question_text_version_id_audience_language'))
@@ -320,6 +318,8 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=16), nullable=False),
     sa.Column('label', sa.String(length=300), nullable=False),
     sa.Column('review_state', sa.Enum('drafted', 'reviewed', name='review_state', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('reviewed_by', sa.String(length=200), nullable=False),
+    sa.Column('reviewed_at', voice_app.models.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['option_id'], ['question_option.id'], name=op.f('fk_question_option_label_option_id_question_option'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question_option_label')),
     sa.UniqueConstraint('option_id', 'audience', 'language', name=op.f('uq_question_option_label_option_id_audience_language'))
