@@ -37,12 +37,13 @@ def create_app(
     limiter.init_app(app)
     app.session_interface = ServerSessionInterface()
 
-    from voice_app import admin, auth, participant, system
+    from voice_app import admin, auth, participant, research, system
 
     app.register_blueprint(system.bp)
     app.register_blueprint(participant.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(research.bp)
 
     from voice_app import cli, errors, i18n, security, translate
 

@@ -23,11 +23,16 @@
     });
     return parts.join(". ");
   }
+  /* "en-GB" needs an en-GB voice; "pl" (no region) takes pl-PL. Never another language. */
+  function sameLanguage(voiceLang, want) {
+    var have = norm(voiceLang);
+    return have === want || (want.indexOf("-") < 0 && have.split("-")[0] === want);
+  }
   function matchingVoice(lang) {
     var want = norm(lang);
     var voices = synth.getVoices();
     for (var i = 0; i < voices.length; i++) {
-      if (voices[i].localService && norm(voices[i].lang) === want) { return voices[i]; }
+      if (voices[i].localService && sameLanguage(voices[i].lang, want)) { return voices[i]; }
     }
     return null;
   }

@@ -106,3 +106,21 @@ def test_coverage_command_prints_every_language(app, runner):
     rows = {row["language"]: row for row in json.loads(result.output)}
     assert set(rows) >= {"en_GB", "pl", "ar", "ur", "ps", "so"}
     assert rows["en_GB"]["content_translated_percent"] == 100.0
+
+
+def test_researchers_and_facilitators_see_which_languages_are_drafted(login_as, runner):
+    from voice_app.models import Role
+
+    load_demo(runner)
+    client = login_as(Role.RESEARCHER)
+    page = client.get("/research/languages").get_data(as_text=True)
+    assert "Languages and audio" in page
+    assert 'lang="ar" dir="rtl"' in page and "العربية" in page
+    assert "Drafted only" in page or "Not started" in page
+    assert "Source text" in page
+
+
+def test_advisors_cannot_see_the_language_report(login_as):
+    from voice_app.models import Role
+
+    assert login_as(Role.ADVISOR).get("/research/languages").status_code == 403

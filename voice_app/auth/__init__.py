@@ -88,6 +88,11 @@ class NavItem:
 def _navigation(user: StaffUser) -> list[NavItem]:
     entries: list[tuple[str, str, tuple[Role, ...]]] = [
         (str(_l("Your work")), "auth.home", ()),
+        (
+            str(_l("Languages and audio")),
+            "research.languages",
+            (Role.RESEARCHER, Role.FACILITATOR, Role.ADMIN),
+        ),
         (str(_l("Staff accounts")), "admin.users", (Role.ADMIN,)),
     ]
     return [

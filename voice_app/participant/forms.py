@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, StringField
-from wtforms.validators import InputRequired, Length
+from wtforms import Field, Form, RadioField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 
 class PlainForm(FlaskForm):
@@ -20,13 +20,19 @@ class JoinForm(FlaskForm):
     )
 
 
+def one_of_the_choices(_form: Form, field: Field) -> None:
+    """Our own message, so an odd value never shows WTForms' untranslated English."""
+    if field.data not in {value for value, _label in field.choices}:
+        raise ValidationError(str(_l("Choose one of the answers shown.")))
+
+
 class ChoiceForm(FlaskForm):
     """One choice from picture cards; the view sets the choices."""
 
     answer = RadioField(
         choices=[],
-        validators=[InputRequired(message=_l("Choose one of the pictures"))],
-        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose one of the pictures")), one_of_the_choices],
+        validate_choice=False,
     )
 
 
@@ -35,7 +41,9 @@ class LanguageForm(ChoiceForm):
 
     answer = RadioField(
         choices=[],
-        validators=[InputRequired(message=_l("Choose a language"))],
-        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose a language")), one_of_the_choices],
+        validate_choice=False,
     )
-    listen = RadioField(choices=[], validate_choice=True, default="")
+    listen = RadioField(
+        choices=[], validators=[Optional(), one_of_the_choices], validate_choice=False, default=""
+    )
