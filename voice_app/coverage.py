@@ -191,7 +191,7 @@ def catalogue_coverage(po_path: Path, language: str) -> CatalogueCoverage:
         for m in messages
         if (all(m.string) if isinstance(m.string, tuple) else bool(m.string)) and not m.fuzzy
     )
-    headers = dict(catalogue.mime_headers)
+    headers = po_headers(po_path)
     return CatalogueCoverage(
         language=language,
         messages=len(messages),
@@ -200,3 +200,19 @@ def catalogue_coverage(po_path: Path, language: str) -> CatalogueCoverage:
         review_state=headers.get("X-Review-State", ReviewState.DRAFTED.value),
         reviewed_by=headers.get("X-Reviewed-By", ""),
     )
+
+
+def po_headers(po_path: Path) -> dict[str, str]:
+    """Every header of a .po file, our own X- ones included (Babel keeps only known ones)."""
+    headers: dict[str, str] = {}
+    in_header = False
+    for line in po_path.read_text(encoding="utf-8").splitlines():
+        if line.startswith('msgid ""'):
+            in_header = True
+            continue
+        if in_header and not line.strip():
+            break
+        if in_header and line.startswith('"') and ":" in line:
+            key, _, value = line.strip('"').replace("\\n", "").partition(":")
+            headers[key.strip()] = value.strip()
+    return headers
