@@ -17,6 +17,7 @@ JOURNEY_KEY = "journey"
 KIOSK_KEY = "kiosk"
 LANGUAGE_KEY = "language"
 LISTEN_LANGUAGE_KEY = "listen_language"
+DEFAULT_LANGUAGE_KEY = "session_default_language"
 MAX_TOKENS = 24
 
 
@@ -67,13 +68,17 @@ def kiosk_binding() -> dict[str, Any] | None:
     return raw if isinstance(raw, dict) else None
 
 
-def end_participant_state() -> None:
+def end_participant_state(*, keep_language: bool = False) -> None:
     """Forget everything about the person who just finished; keep the tablet's binding.
 
-    The session id changes too, so the old cookie reaches nothing.
+    The session id changes too, so the old cookie reaches nothing. ``keep_language``
+    lets the thank-you page stay in the language the person chose.
     """
-    kiosk = kiosk_binding()
+    kept = {key: session.get(key) for key in (KIOSK_KEY, DEFAULT_LANGUAGE_KEY)}
+    if keep_language:
+        kept[LANGUAGE_KEY] = session.get(LANGUAGE_KEY)
     session.clear()
     session.rotate()
-    if kiosk:
-        session[KIOSK_KEY] = kiosk
+    for key, value in kept.items():
+        if value is not None and (key != DEFAULT_LANGUAGE_KEY or kept[KIOSK_KEY]):
+            session[key] = value

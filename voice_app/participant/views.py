@@ -37,6 +37,7 @@ from voice_app.participant.content import (
 )
 from voice_app.participant.forms import ChoiceForm, JoinForm, LanguageForm, PlainForm
 from voice_app.participant.state import (
+    DEFAULT_LANGUAGE_KEY,
     KIOSK_KEY,
     LANGUAGE_KEY,
     LISTEN_LANGUAGE_KEY,
@@ -108,11 +109,8 @@ def offered_languages(group_session: GroupSession) -> list[str]:
 
 
 def begin_journey(group_session: GroupSession) -> ResponseReturnValue:
-    kiosk = kiosk_binding()
     end_participant_state()  # nothing of anyone before survives into this journey
-    if kiosk:
-        session[KIOSK_KEY] = kiosk
-    session["session_default_language"] = group_session.default_language
+    session[DEFAULT_LANGUAGE_KEY] = group_session.default_language
     save_journey(Journey(session_id=group_session.id))
     return redirect(url_for("participant.language"))
 
@@ -234,7 +232,7 @@ def about(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
         if request.form.get("assent") == "no":
             service.record_decline(db.session, new)
             db.session.commit()
-            end_participant_state()
+            end_participant_state(keep_language=True)
             session[DECLINED_KEY] = True
             return redirect(url_for("participant.thanks"))
         if journey.participant_id is None:
@@ -382,7 +380,7 @@ def talk(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
         except service.JourneyError:
             return closed_page()
         db.session.commit()
-        end_participant_state()
+        end_participant_state(keep_language=True)
         if code:
             session[WITHDRAWAL_CODE_KEY] = code
         return redirect(url_for("participant.thanks"))
