@@ -9,7 +9,14 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.support.browser import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, VIEWPORTS, live_server
+from tests.support.browser import (
+    AXE_SCRIPT,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORTS,
+    live_server,
+    with_axe,
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,8 +58,10 @@ def viewport_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=base_url, viewport=VIEWPORTS["tablet"], has_touch=True, locale="en-GB"
+    context = with_axe(
+        browser.new_context(
+            base_url=base_url, viewport=VIEWPORTS["tablet"], has_touch=True, locale="en-GB"
+        )
     )
     page = context.new_page()
     yield page

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.support.browser import assert_accessible, assert_no_horizontal_scroll
+from tests.support.browser import assert_accessible, assert_no_horizontal_scroll, with_axe
 from tests.support.participants import load_demo
 from voice_app.languages import LANGUAGES
 
@@ -25,8 +25,10 @@ only_on_sqlite = pytest.mark.skipif(
 
 
 def start(browser: Browser, base_url: str, code: str, language: str, width: int = 810) -> Page:
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": width, "height": 1080}, has_touch=True
+    context = with_axe(
+        browser.new_context(
+            base_url=base_url, viewport={"width": width, "height": 1080}, has_touch=True
+        )
     )
     page = context.new_page()
     page.goto("/")

@@ -11,7 +11,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.support.browser import VIEWPORTS, assert_accessible, assert_no_horizontal_scroll
+from tests.support.browser import (
+    VIEWPORTS,
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    with_axe,
+)
 from tests.support.staff import TEST_PASSWORD
 from voice_app.models import Role
 
@@ -48,7 +53,7 @@ def crawl(page: Page, start: str) -> list[str]:
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
 def test_public_pages_have_no_axe_violations(browser: Browser, base_url, viewport):
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport])
+    context = with_axe(browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport]))
     page = context.new_page()
     for path in PUBLIC_PAGES:
         page.goto(path)
@@ -68,7 +73,7 @@ def test_login_error_page_has_no_axe_violations(page: Page):
 def test_every_page_each_role_can_reach_has_no_axe_violations(
     browser: Browser, base_url, staff, role
 ):
-    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS["tablet"])
+    context = with_axe(browser.new_context(base_url=base_url, viewport=VIEWPORTS["tablet"]))
     page = context.new_page()
     sign_in(page, staff[role])
     pages = crawl(page, "/staff/")

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,17 +47,29 @@ def live_server(app: Flask) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-_axe: Axe | None = None
+_axe_source: str | None = None
+
+
+def axe_source() -> str:
+    global _axe_source
+    if _axe_source is None:
+        _axe_source = AXE_SCRIPT.read_text(encoding="utf-8")
+    return _axe_source
+
+
+def with_axe(context: BrowserContext) -> BrowserContext:
+    """Load axe-core into every page of the context as it opens (faster than per scan)."""
+    context.add_init_script(script=axe_source())
+    return context
 
 
 def axe_violations(page: Page) -> list[str]:
     """Scan the page with axe-core (WCAG 2.2 A/AA and best practice): one line per problem."""
-    global _axe
-    if _axe is None:
-        _axe = Axe.from_file(AXE_SCRIPT)
-    results = _axe.run(page, options=AXE_OPTIONS)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(axe_source())
+    results = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
     problems = []
-    for violation in results.response["violations"]:
+    for violation in results["violations"]:
         targets = "; ".join(", ".join(node["target"]) for node in violation["nodes"][:5])
         problems.append(
             f"{violation['id']} ({violation['impact']}): {violation['help']} -> {targets}"
