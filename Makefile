@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+# Two workers: browser tests mostly wait on Chromium, so both cores stay busy.
+PYTEST_WORKERS ?= 2
 FLASK := $(BIN)/flask --app voice_app
 
 .PHONY: run test lint format translations install install-test clean-venv
@@ -48,10 +50,10 @@ format: $(VENV)/.installed-test
 # The whole suite on SQLite, then again on PostgreSQL when VOICE_TEST_POSTGRES_URL is set.
 test: install-test translations lint
 	@echo "=== Test suite on SQLite ==="
-	VOICE_TEST_DATABASE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	VOICE_TEST_DATABASE=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	@if [ -n "$$VOICE_TEST_POSTGRES_URL" ]; then \
 		echo "=== Test suite on PostgreSQL ==="; \
-		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "=== PostgreSQL run skipped: VOICE_TEST_POSTGRES_URL is not set ==="; fi
 
 clean-venv:

@@ -10,7 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine
 
-from tests.support.database import database_url_for_tests, drop_everything, empty_all_tables
+from tests.support.database import (
+    database_url_for_tests,
+    drop_everything,
+    drop_worker_database,
+    empty_all_tables,
+)
 from tests.support.pages import CheckedClient
 from tests.support.staff import log_in, make_staff
 from voice_app import create_app, migrate
@@ -31,6 +36,7 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
     migrate.upgrade(engine)
     yield engine
     engine.dispose()
+    drop_worker_database(database_url)
 
 
 @pytest.fixture
@@ -49,6 +55,9 @@ def app(migrated_engine: Engine, database_url: str, instance_dir: Path) -> Itera
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret-key-" + "x" * 32,
             "PSEUDONYM_KEY": "test-pseudonym-key-" + "y" * 32,
+            # Cheap hashes keep the suite fast; test_passwords checks the real parameters.
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_KIB": 1024,
         },
         instance_path=str(instance_dir),
     )

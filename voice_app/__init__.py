@@ -27,6 +27,10 @@ def create_app(
 
     app.config.update(build_config(Path(app.instance_path), os.environ, test_config))
 
+    from voice_app import passwords
+
+    passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_KIB"])
+
     from voice_app.extensions import babel, csrf, db, limiter
     from voice_app.i18n import select_locale
     from voice_app.server_session import ServerSessionInterface

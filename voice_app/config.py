@@ -45,6 +45,8 @@ class Defaults:
     ROUND_COUNTS_TO = 5
     RETENTION_DAYS = 730
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_KIB = 65536
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     JOIN_CODE_FAILURES_LIMIT = "10 per 5 minutes"
@@ -73,6 +75,13 @@ def build_config(
     for name, filename in KEY_FILES.items():
         config[name] = _resolve_key(name, config.get(name), instance_path / filename, env)
 
+    if env == "production" and (
+        int(config["ARGON2_TIME_COST"]) < 2 or int(config["ARGON2_MEMORY_KIB"]) < 19456
+    ):
+        raise ConfigError(
+            "ARGON2_TIME_COST and ARGON2_MEMORY_KIB are below the OWASP minimum "
+            "(time 2, memory 19456 KiB) for argon2id."
+        )
     if env != "development":
         # Browsers only accept a __Host- cookie that is Secure, host-only and path=/.
         config["SESSION_COOKIE_SECURE"] = True

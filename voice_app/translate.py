@@ -68,7 +68,13 @@ def init_app(app: Flask) -> None:
         extract()
         kept = {po: review_headers(po) for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")}
         pybabel(
-            "update", "-i", str(POT), "-d", str(TRANSLATIONS), "-N", "--ignore-obsolete",
+            "update",
+            "-i",
+            str(POT),
+            "-d",
+            str(TRANSLATIONS),
+            "-N",
+            "--ignore-obsolete",
             "--no-wrap",
         )
         for po, headers in kept.items():

@@ -92,10 +92,28 @@ def kiosk_url(app: Flask, session_id: int, label: str = KIOSK_LABEL) -> str:
     return f"/kiosk/{token}"
 
 
+_STATIC = {}
+
+
+def _serve_static(route) -> None:
+    from urllib.parse import urlsplit
+    path = urlsplit(route.request.url).path
+    cached = _STATIC.get(path)
+    if cached is None:
+        response = route.fetch()
+        cached = (response.status, response.headers, response.body())
+        if response.ok:
+            _STATIC[path] = cached
+    route.fulfill(status=cached[0], headers=cached[1], body=cached[2])
+
+
 @contextmanager
 def tablet_page(browser: Browser, base_url: str, *, javascript: bool = True) -> Iterator[Page]:
     """An iPad-sized touch screen in a fresh context (its own cookies), closed afterwards."""
     context = browser.new_context(base_url=base_url, java_script_enabled=javascript, **TABLET)
+    import os
+    if os.environ.get("STATIC_CACHE"):
+        context.route("**/static/**", _serve_static)
     try:
         yield context.new_page()
     finally:
