@@ -32,7 +32,7 @@ install-test: $(VENV)/.installed-test node_modules/.installed
 
 translations: $(VENV)/.installed
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile -d translations -D messages -q; fi
+		$(BIN)/pybabel -q compile -d translations -D messages; fi
 
 run: install translations
 	$(FLASK) init
