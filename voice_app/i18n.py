@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, current_app, request, session
-from flask_babel import get_locale
+from flask_babel import format_decimal, format_percent, get_locale
 from sqlalchemy.orm import Session
 
 from voice_app.coverage import LanguageCoverage, catalogue_coverage, content_coverage
@@ -63,8 +63,15 @@ def current_language() -> Language:
     return LANGUAGES.get(str(get_locale()), LANGUAGES[SOURCE_LANGUAGE])
 
 
+def format_share(percent: float) -> str:
+    """A percentage written the way the page's language writes it (12,5 % in Polish)."""
+    return format_percent(percent / 100, format="#,##0.0%")
+
+
 def init_app(app: Flask) -> None:
     app.extensions["voice_languages"] = shipped_languages(app)
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["percent"] = format_share
 
     @app.context_processor
     def language_context() -> dict[str, object]:

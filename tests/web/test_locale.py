@@ -69,3 +69,16 @@ def test_a_language_the_session_does_not_offer_cannot_be_chosen(app, client, run
     refused = post_page(client, "/language", {"answer": "ar"})
     assert refused.status_code == 400
     assert "Choose one of the answers shown." in refused.get_data(as_text=True)
+
+
+def test_numbers_follow_the_page_language(login_as, runner):
+    from voice_app.models import Role
+
+    load_demo(runner)
+    client = login_as(Role.RESEARCHER)
+    english = client.get("/research/languages").get_data(as_text=True)
+    polish = client.get("/research/languages", headers={"Accept-Language": "pl"})
+    assert "100.0%" in english
+    assert "100,0" in polish.get_data(as_text=True) and "100.0%" not in polish.get_data(
+        as_text=True
+    )
