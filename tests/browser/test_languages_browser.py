@@ -124,32 +124,37 @@ def test_every_participant_page_passes_axe_and_fits_320px_in_every_language(
     code = load_demo(runner)
     if language not in app.extensions["voice_languages"]:
         pytest.fail(f"{language} does not ship: its catalogue is incomplete")
-    for audience in AUDIENCE_LABELS:
+    for index, audience in enumerate(AUDIENCE_LABELS):
+        # Pages that look the same for every audience (who, the error state, talk,
+        # worried) are checked with the first audience; the rest with every audience.
+        first = index == 0
         page = start(browser, base_url, code, language)
-
-        check(page)
+        if first:
+            check(page)
+        error_checked = not first
         page.locator(f"input[name=answer][value={audience}]").check()
         page.locator(".fv-actions button[type=submit]").first.click()
         page.wait_for_url("**/about")
         check(page)
         page.locator("button[name=assent][value=yes]").click()
         page.wait_for_url("**/q/1")
-        showed_error = False
         while "/q/" in page.url:
             check(page)
-            if not showed_error:
+            if not error_checked:
                 next_button(page).click()  # no answer: the error state must pass too
                 page.wait_for_load_state()
                 check(page)
-                showed_error = True
+                error_checked = True
             page.locator("button[name=action][value=skip]").click()
             page.wait_for_load_state()
-        check(page)
+        if first:
+            check(page)
         page.locator("button[name=talk][value=no]").click()
         page.wait_for_url("**/thanks")
         check(page)
-        page.goto("/worried")
-        check(page)
+        if first:
+            page.goto("/worried")
+            check(page)
         page.context.close()
     page = start(browser, base_url, code, language)
     page.goto("/")
