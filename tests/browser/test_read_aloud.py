@@ -63,6 +63,24 @@ def open_first_question(
     return page
 
 
+def offer_polish_copies(app) -> None:
+    """Let the session offer Polish, with every question's text copied as "PL ..."."""
+    app.extensions["voice_languages"] = ["en_GB", "pl"]
+    with app.app_context():
+        db.session.scalar(select(GroupSession)).languages = ["en_GB", "pl"]
+        for text in db.session.scalars(select(QuestionText)).all():
+            db.session.add(
+                QuestionText(
+                    version_id=text.version_id,
+                    audience=text.audience,
+                    language="pl",
+                    wording=f"PL {text.wording}",
+                    help_text="",
+                )
+            )
+        db.session.commit()
+
+
 LOCAL_ENGLISH = {"lang": "en-GB", "localService": True, "name": "Local English"}
 LOCAL_POLISH = {"lang": "pl-PL", "localService": True, "name": "Polski"}
 REMOTE_ENGLISH = {"lang": "en-GB", "localService": False, "name": "Cloud English"}
@@ -131,20 +149,7 @@ def test_stale_audio_is_not_played_after_the_text_changes(app, browser, base_url
 
 def test_reading_in_one_language_and_listening_in_another(app, browser, base_url, runner):
     code = load_demo(runner)
-    app.extensions["voice_languages"] = ["en_GB", "pl"]
-    with app.app_context():
-        db.session.scalar(select(GroupSession)).languages = ["en_GB", "pl"]
-        for text in db.session.scalars(select(QuestionText)).all():
-            db.session.add(
-                QuestionText(
-                    version_id=text.version_id,
-                    audience=text.audience,
-                    language="pl",
-                    wording=f"PL {text.wording}",
-                    help_text="",
-                )
-            )
-        db.session.commit()
+    offer_polish_copies(app)
     page = open_first_question(
         browser, base_url, code, [LOCAL_ENGLISH, LOCAL_POLISH], language="en_GB", listen="pl"
     )
@@ -160,20 +165,7 @@ def test_listening_in_a_language_without_a_local_voice_shows_no_button(
     app, browser, base_url, runner
 ):
     code = load_demo(runner)
-    app.extensions["voice_languages"] = ["en_GB", "pl"]
-    with app.app_context():
-        db.session.scalar(select(GroupSession)).languages = ["en_GB", "pl"]
-        for text in db.session.scalars(select(QuestionText)).all():
-            db.session.add(
-                QuestionText(
-                    version_id=text.version_id,
-                    audience=text.audience,
-                    language="pl",
-                    wording=f"PL {text.wording}",
-                    help_text="",
-                )
-            )
-        db.session.commit()
+    offer_polish_copies(app)
     # Only an English voice: it must not read the Polish text.
     page = open_first_question(
         browser, base_url, code, [LOCAL_ENGLISH], language="en_GB", listen="pl"
