@@ -13,20 +13,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
+from sqlalchemy import Connection, Table, func, insert, select
 
 from tests.support.browser import VIEWPORTS
 from tests.support.participants import load_demo
-from voice_app import accounts, demo
 from voice_app.extensions import db
 from voice_app.kiosk import create_link
 from voice_app.models import (
     Audience,
+    Base,
     FlowItem,
     GroupSession,
     OutcomeDomain,
@@ -66,22 +64,55 @@ class DemoSession:
     id: int
 
 
-# The demo's staff accounts are never signed in to here: hash their passwords cheaply
-# (still argon2id) rather than spend most of a second on each.
-_QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+@dataclass
+class _DemoSnapshot:
+    database: str
+    code: str
+    tables: list[tuple[Table, list[dict[str, Any]]]]
+
+
+_snapshot: _DemoSnapshot | None = None
 
 
 def load_demo_session(app: Flask, runner: FlaskCliRunner) -> DemoSession:
-    """Load the demo content (``flask demo``); returns its open session."""
-    with pytest.MonkeyPatch.context() as patch:
-        for module in (accounts, demo):
-            patch.setattr(module, "hash_password", _QUICK_HASHER.hash)
-        code = load_demo(runner)
+    """Load the demo content (``flask demo --json``); returns its open session.
+
+    The first call in a run loads it through the command and keeps a copy of every row
+    it wrote; later calls put those same rows into the test's clean database, which is
+    many times quicker than loading the content and its translations again.
+    """
+    global _snapshot
     with app.app_context():
+        database = db.engine.url.render_as_string(hide_password=False)
+    if _snapshot is None or _snapshot.database != database:
+        code = load_demo(runner)
+        with app.app_context(), db.engine.connect() as connection:
+            tables = [
+                (table, [dict(row._mapping) for row in connection.execute(select(table))])
+                for table in Base.metadata.sorted_tables
+            ]
+        _snapshot = _DemoSnapshot(database, code, tables)
+    else:
+        with app.app_context(), db.engine.begin() as connection:
+            for table, rows in _snapshot.tables:
+                if rows:
+                    connection.execute(insert(table), rows)
+                    _move_id_sequence_past(connection, table)
+    with app.app_context():
+        code = _snapshot.code
         group_session = db.session.scalar(select(GroupSession).where(GroupSession.code == code))
         assert group_session is not None, code
         assert group_session.free_text_enabled, "the demo session should allow free text"
         return DemoSession(code=code, id=group_session.id)
+
+
+def _move_id_sequence_past(connection: Connection, table: Table) -> None:
+    """PostgreSQL: rows put back with their ids leave the id sequence behind them."""
+    column = table.autoincrement_column
+    if connection.dialect.name != "postgresql" or column is None:
+        return
+    sequence = func.pg_get_serial_sequence(table.name, column.name)
+    connection.execute(select(func.setval(sequence, select(func.max(column)).scalar_subquery())))
 
 
 def kiosk_url(app: Flask, session_id: int, label: str = KIOSK_LABEL) -> str:
@@ -92,28 +123,10 @@ def kiosk_url(app: Flask, session_id: int, label: str = KIOSK_LABEL) -> str:
     return f"/kiosk/{token}"
 
 
-_STATIC = {}
-
-
-def _serve_static(route) -> None:
-    from urllib.parse import urlsplit
-    path = urlsplit(route.request.url).path
-    cached = _STATIC.get(path)
-    if cached is None:
-        response = route.fetch()
-        cached = (response.status, response.headers, response.body())
-        if response.ok:
-            _STATIC[path] = cached
-    route.fulfill(status=cached[0], headers=cached[1], body=cached[2])
-
-
 @contextmanager
 def tablet_page(browser: Browser, base_url: str, *, javascript: bool = True) -> Iterator[Page]:
     """An iPad-sized touch screen in a fresh context (its own cookies), closed afterwards."""
     context = browser.new_context(base_url=base_url, java_script_enabled=javascript, **TABLET)
-    import os
-    if os.environ.get("STATIC_CACHE"):
-        context.route("**/static/**", _serve_static)
     try:
         yield context.new_page()
     finally:
@@ -188,9 +201,8 @@ def flow_steps(app: Flask, session_id: int, audience: str) -> list[Step]:
 
 
 def at_path(page: Page, path: str) -> None:
-    """Wait until the page at ``path`` has loaded."""
+    """Wait until the browser is at ``path`` (locators then wait for what they need)."""
     expect(page).to_have_url(re.compile(re.escape(path) + r"$"))
-    page.wait_for_load_state()
 
 
 def press(page: Page, name: str) -> None:
@@ -225,7 +237,6 @@ def choose_language(page: Page, check: PageCheck = no_check) -> None:
     """Choose English when the session offers more than one language (else it is skipped)."""
     expect(page).to_have_url(re.compile(r"/(language|who)$"))
     if page.url.endswith("/language"):
-        page.wait_for_load_state()
         check(page)
         page.get_by_role("radio", name="English", exact=True).check()
         press(page, "Next")
