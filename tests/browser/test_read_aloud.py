@@ -50,12 +50,12 @@ def open_first_question(
     page.goto("/")
     page.get_by_label("Type your session code").fill(code)
     page.get_by_role("button", name="Start").click()
-    if language:
-        page.locator(f"input[name=answer][value={language}]").check()
-        if listen:
-            page.locator("summary").click()
-            page.locator(f"input[name=listen][value={listen}]").check()
-        page.get_by_role("button", name="Next").click()
+    page.wait_for_url("**/language")  # the demo session offers every shipped language
+    page.locator(f"input[name=answer][value={language or 'en_GB'}]").check()
+    if listen:
+        page.locator("summary").click()
+        page.locator(f"input[name=listen][value={listen}]").check()
+    page.get_by_role("button", name="Next").click()
     page.get_by_text("A child aged 8 to 12").click()
     page.get_by_role("button", name="Next").click()
     page.get_by_role("button", name="Yes, let's start").click()
@@ -64,20 +64,22 @@ def open_first_question(
 
 
 def offer_polish_copies(app) -> None:
-    """Let the session offer Polish, with every question's text copied as "PL ..."."""
+    """Offer only English and Polish; every Polish text reads "PL <the English>"."""
     app.extensions["voice_languages"] = ["en_GB", "pl"]
     with app.app_context():
         db.session.scalar(select(GroupSession)).languages = ["en_GB", "pl"]
-        for text in db.session.scalars(select(QuestionText)).all():
-            db.session.add(
-                QuestionText(
-                    version_id=text.version_id,
-                    audience=text.audience,
-                    language="pl",
-                    wording=f"PL {text.wording}",
-                    help_text="",
+        texts = db.session.scalars(select(QuestionText)).all()
+        polish = {(t.version_id, t.audience): t for t in texts if t.language == "pl"}
+        for text in texts:
+            if text.language != "en_GB":
+                continue
+            copy = polish.get((text.version_id, text.audience))
+            if copy is None:
+                copy = QuestionText(
+                    version_id=text.version_id, audience=text.audience, language="pl"
                 )
-            )
+                db.session.add(copy)
+            copy.wording, copy.help_text = f"PL {text.wording}", ""
         db.session.commit()
 
 
