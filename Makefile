@@ -40,12 +40,12 @@ run: install translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check voice_app tests bench
-	$(BIN)/ruff format --check voice_app tests bench
+	$(BIN)/ruff check voice_app tests $(wildcard bench)
+	$(BIN)/ruff format --check voice_app tests $(wildcard bench)
 
 format: $(VENV)/.installed-test
-	$(BIN)/ruff format voice_app tests bench
-	$(BIN)/ruff check --fix voice_app tests bench
+	$(BIN)/ruff format voice_app tests $(wildcard bench)
+	$(BIN)/ruff check --fix voice_app tests $(wildcard bench)
 
 # The whole suite on SQLite, then again on PostgreSQL when VOICE_TEST_POSTGRES_URL is set.
 test: install-test translations lint
