@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-import socket
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -40,21 +39,6 @@ PICTURE_FORMATS = {"choose_one", "choose_many"}
 FREE_TEXT_AUDIENCES = {"young_13_17", "parent_carer"}
 
 QUESTIONS = {q.key: q for q in sc.QUESTIONS}
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail loudly if anything tries to connect out or download NLTK data."""
-
-    def refuse(*args: object, **kwargs: object) -> None:
-        raise AssertionError("network access attempted during a unit test")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    import nltk
-
-    monkeypatch.setattr(nltk, "download", refuse)
 
 
 def flow_questions(audience: str) -> list[sc.QuestionSeed]:
