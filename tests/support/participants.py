@@ -49,3 +49,12 @@ def question_form(client: FlaskClient, position: int) -> tuple[str, str, str]:
 
 def app_config(app: Flask, key: str) -> object:
     return app.config[key]
+
+
+def skip_question(client: FlaskClient, position: int) -> TestResponse:
+    """Press Skip on a question page, as a person would."""
+    _format, token, submission = question_form(client, position)
+    return client.post(
+        f"/q/{position}",
+        data={"csrf_token": token, "submission_id": submission, "action": "skip"},
+    )

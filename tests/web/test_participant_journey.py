@@ -9,7 +9,13 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from tests.support.forms import csrf_token
-from tests.support.participants import join_and_start, load_demo, post_page, question_form
+from tests.support.participants import (
+    join_and_start,
+    load_demo,
+    post_page,
+    question_form,
+    skip_question,
+)
 from voice_app.extensions import db
 from voice_app.kiosk import create_link, revoke_link
 from voice_app.models import (
@@ -144,11 +150,7 @@ def test_hostile_answers_to_every_question_are_refused_cleanly(app, client, runn
         assert "<script>alert(1)</script>" not in body
         assert "<img src=x" not in body
         # Move on by skipping, so every question gets the hostile post.
-        _f, token, submission = question_form(client, position)
-        client.post(
-            f"/q/{position}",
-            data={"csrf_token": token, "submission_id": submission, "action": "skip"},
-        )
+        skip_question(client, position)
         position += 1
     with app.app_context():
         answers = db.session.scalars(select(Answer)).all()
@@ -164,10 +166,7 @@ def test_free_text_is_kept_as_plain_text_and_limited(app, client, runner):
         answer_format, token, submission = question_form(client, position)
         if answer_format == "free_text":
             break
-        client.post(
-            f"/q/{position}",
-            data={"csrf_token": token, "submission_id": submission, "action": "skip"},
-        )
+        skip_question(client, position)
         position += 1
     too_long = client.post(
         f"/q/{position}",
@@ -394,11 +393,7 @@ def test_database_holds_no_personal_identifiers_after_a_journey(app, client, run
     join_and_start(client, load_demo(runner), "parent_carer")
     position = 1
     while client.get(f"/q/{position}").status_code == 200:
-        _f, token, submission = question_form(client, position)
-        client.post(
-            f"/q/{position}",
-            data={"csrf_token": token, "submission_id": submission, "action": "skip"},
-        )
+        skip_question(client, position)
         position += 1
     post_page(client, "/talk", {"talk": "no"})
     allowed = {
