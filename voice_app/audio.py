@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 
 import av
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from voice_app.coverage import text_fingerprint
@@ -166,3 +166,29 @@ def add_placeholder_audio(db_session: Session, languages: list[str]) -> int:
         made += 1
     db_session.flush()
     return made
+
+
+def store_recording(
+    db_session: Session, text: QuestionText, data: bytes, *, recorded_by_id: int | None
+) -> list[AudioClip]:
+    """A person's recording of one text: checked, re-encoded, and replacing any older clips.
+
+    Raises AudioError (nothing stored) when it is not audio, too big or too long.
+    """
+    encoded = encode_for_devices(data)
+    db_session.execute(delete(AudioClip).where(AudioClip.question_text_id == text.id))
+    clips = [
+        AudioClip(
+            question_text_id=text.id,
+            codec=clip.codec,
+            text_sha256=text_fingerprint(text.wording, text.help_text),
+            data=clip.data,
+            duration_ms=clip.duration_ms,
+            is_placeholder=False,
+            recorded_by_id=recorded_by_id,
+        )
+        for clip in encoded
+    ]
+    db_session.add_all(clips)
+    db_session.flush()
+    return clips

@@ -22,6 +22,7 @@ from voice_app.models import (
     Audience,
     FlagKind,
     FlowItem,
+    FlowStatus,
     GroupSession,
     KioskLink,
     Participant,
@@ -76,14 +77,22 @@ def find_open_session(db_session: Session, typed_code: str) -> GroupSession:
     group_session = db_session.scalar(select(GroupSession).where(GroupSession.code == code))
     if group_session is None:
         raise JourneyError("code_unknown")
-    if group_session.status is not SessionStatus.OPEN:
+    if not accepts_answers(group_session):
         raise JourneyError("session_closed")
     return group_session
 
 
+def accepts_answers(group_session: GroupSession) -> bool:
+    """Open, and running a published flow (a draft flow may still change under it)."""
+    return (
+        group_session.status is SessionStatus.OPEN
+        and group_session.flow.status is FlowStatus.PUBLISHED
+    )
+
+
 def open_session(db_session: Session, session_id: int) -> GroupSession:
     group_session = db_session.get(GroupSession, session_id)
-    if group_session is None or group_session.status is not SessionStatus.OPEN:
+    if group_session is None or not accepts_answers(group_session):
         raise JourneyError("session_closed")
     return group_session
 

@@ -251,6 +251,8 @@ class QuestionVersion(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     approved_at: Mapped[datetime | None]
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # The version this draft was copied from, for the history's diff.
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("question_version.id"))
     question: Mapped[Question] = relationship(back_populates="versions")
     texts: Mapped[list[QuestionText]] = relationship(back_populates="version")
     options: Mapped[list[QuestionOption]] = relationship(
@@ -259,6 +261,55 @@ class QuestionVersion(Base):
     domains: Mapped[list[OutcomeDomain]] = relationship(
         secondary="question_version_domain", order_by="OutcomeDomain.position"
     )
+
+
+class VersionAction(enum.StrEnum):
+    CREATED = "created"
+    EDITED = "edited"
+    PROPOSED = "proposed"
+    SENT_BACK = "sent_back"
+    APPROVED = "approved"
+    RETIRED = "retired"
+
+
+class QuestionVersionEvent(Base):
+    """The history of a version: who created, edited, proposed, sent back or approved it."""
+
+    __tablename__ = "question_version_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_version.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[VersionAction] = mapped_column(_enum(VersionAction, "version_action"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[StaffUser | None] = relationship()
+
+
+class QuestionComment(Base):
+    """An advisor's or researcher's comment on a version. Plain text."""
+
+    __tablename__ = "question_comment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_version.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    author: Mapped[StaffUser] = relationship()
+
+
+class QuestionVote(Base):
+    """A thumbs-up from another advisor: at most one per person per version."""
+
+    __tablename__ = "question_vote"
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("question_version.id", ondelete="CASCADE"), primary_key=True
+    )
+    voter_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class QuestionText(Base):
