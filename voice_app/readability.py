@@ -36,6 +36,7 @@ __all__ = [
     "HintKind",
     "ReadingLevel",
     "ReadingTarget",
+    "browser_rules",
     "hints",
     "join_texts",
     "meets_target",
@@ -284,6 +285,27 @@ def meets_target(level: ReadingLevel, target: ReadingTarget) -> bool:
         level.max_words_per_sentence <= target.max_words_per_sentence
         and level.grade <= target.max_grade
     )
+
+
+def browser_rules() -> dict[str, object]:
+    """The rules behind hints(), as JSON-ready data for the studio's live check (studio.js).
+
+    studio.js estimates syllables with a heuristic, so its grades are an estimate; the
+    thresholds and word lists are exactly the ones hints() uses.
+    """
+    return {
+        "targets": {
+            audience: {
+                "max_words_per_sentence": target.max_words_per_sentence,
+                "max_grade": target.max_grade,
+                "long_word_syllables": target.long_word_syllables,
+            }
+            for audience, target in AUDIENCE_TARGETS.items()
+        },
+        "plainer_words": dict(PLAINER_WORDS),
+        "familiar_long_words": sorted(FAMILIAR_LONG_WORDS),
+        "grade_min_words": GRADE_MIN_WORDS,
+    }
 
 
 def hints(text: str, audience: str | ReadingTarget) -> list[Hint]:
