@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 
 __version__ = "0.1.0"
 
@@ -41,13 +42,14 @@ def create_app(
     limiter.init_app(app)
     app.session_interface = ServerSessionInterface()
 
-    from voice_app import admin, auth, participant, research, system
+    from voice_app import admin, auth, codesign, participant, research, system
 
     app.register_blueprint(system.bp)
     app.register_blueprint(participant.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(research.bp)
+    app.register_blueprint(codesign.bp)
 
     from voice_app import cli, errors, i18n, security, translate
 
@@ -56,4 +58,9 @@ def create_app(
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+
+    from voice_app.sanitise import clean_help_text
+
+    # The only place staff HTML reaches a page, and only after nh3 has cleaned it.
+    app.jinja_env.filters["help_html"] = lambda raw: Markup(clean_help_text(raw or ""))  # noqa: S704
     return app

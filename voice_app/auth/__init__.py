@@ -88,6 +88,8 @@ class NavItem:
 def _navigation(user: StaffUser) -> list[NavItem]:
     entries: list[tuple[str, str, tuple[Role, ...]]] = [
         (str(_l("Your work")), "auth.home", ()),
+        (str(_l("Question studio")), "codesign.bank_list", (Role.ADVISOR, Role.RESEARCHER)),
+        (str(_l("Flows")), "codesign.flows", (Role.RESEARCHER,)),
         (
             str(_l("Languages and audio")),
             "research.languages",
