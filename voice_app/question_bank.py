@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -252,16 +252,24 @@ def _slug(text: str, taken: set[str]) -> str:
 
 
 def _check_options(
-    draft: QuestionDraft, audiences: Sequence[Audience]
+    draft: QuestionDraft, audiences: Sequence[Audience], existing_keys: Collection[str] = ()
 ) -> list[tuple[str, dict[Audience, str]]]:
     if draft.format not in FORMATS_WITH_OPTIONS:
         return []
     options = [o for o in draft.options if any(v.strip() for v in o.labels.values())]
     if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
         raise StudioError("options_needed", "options")
-    taken: set[str] = {o.key for o in options if o.key}
+    # Keys come back from a hidden field: keep one only if it names an answer this version
+    # already has, and only once; any other answer gets a new key made from its label.
+    taken: set[str] = set()
+    keys: list[str] = []
+    for option in options:
+        kept = option.key in existing_keys and option.key not in taken
+        if kept:
+            taken.add(option.key)
+        keys.append(option.key if kept else "")
     checked = []
-    for number, option in enumerate(options, start=1):
+    for number, (option, key) in enumerate(zip(options, keys, strict=True), start=1):
         labels: dict[Audience, str] = {}
         for audience in audiences:
             label = _check_text(
@@ -271,7 +279,7 @@ def _check_options(
                 raise StudioError("option_label_missing", f"option-{number}-{audience.value}")
             labels[audience] = label
         first_label = next(iter(labels.values()))
-        checked.append((option.key or _slug(first_label, taken), labels))
+        checked.append((key or _slug(first_label, taken), labels))
     return checked
 
 
@@ -355,7 +363,7 @@ def _apply_source(
     domains = _check_domains(db_session, draft.domain_ids, framework_id)
     if draft.format in FORMATS_NEEDING_DOMAINS and not domains:
         raise StudioError("domain_needed", "domains")
-    options = _check_options(draft, list(texts))
+    options = _check_options(draft, list(texts), {o.key for o in version.options})
     version.format = draft.format
     version.domains = domains
     existing = {(t.audience, t.language): t for t in version.texts}
