@@ -24,6 +24,9 @@ def create_app(
         instance_path=instance_path,
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    from voice_app.routing import DatabaseId
+
+    app.url_map.converters["int"] = DatabaseId
     from voice_app.config import build_config
 
     app.config.update(build_config(Path(app.instance_path), os.environ, test_config))
@@ -42,7 +45,16 @@ def create_app(
     limiter.init_app(app)
     app.session_interface = ServerSessionInterface()
 
-    from voice_app import admin, auth, codesign, participant, research, system
+    from voice_app import (
+        admin,
+        auth,
+        codesign,
+        facilitator,
+        participant,
+        research,
+        safeguarding,
+        system,
+    )
 
     app.register_blueprint(system.bp)
     app.register_blueprint(participant.bp)
@@ -50,6 +62,8 @@ def create_app(
     app.register_blueprint(admin.bp)
     app.register_blueprint(research.bp)
     app.register_blueprint(codesign.bp)
+    app.register_blueprint(facilitator.bp)
+    app.register_blueprint(safeguarding.bp)
 
     from voice_app import cli, errors, i18n, security, translate
 

@@ -22,7 +22,8 @@ from voice_app.content_translations import (
 from voice_app.coverage import flow_fully_translated
 from voice_app.extensions import db
 from voice_app.i18n import coverage_report
-from voice_app.models import OutcomeFramework, Role, StaffUser
+from voice_app.models import OutcomeFramework, Role, SafeguardingTerm, StaffUser
+from voice_app.screening import load_starter_terms
 
 DEMO_LOGINS_FILE = "demo_logins.json"
 
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_command)
     app.cli.add_command(audio_command)
     app.cli.add_command(coverage_command)
+    app.cli.add_command(safeguarding_command)
 
 
 @click.command("init")
@@ -41,6 +43,11 @@ def init_app(app: Flask) -> None:
 def init_command() -> None:
     """Create the database, or upgrade it to the latest schema."""
     migrate.upgrade(db.engine)
+    # Screening needs words from day one; once researchers keep the lists, leave them be.
+    if db.session.scalar(select(SafeguardingTerm.id).limit(1)) is None:
+        added = load_starter_terms(db.session)
+        db.session.commit()
+        click.echo(f"Loaded {added} starter safeguarding words (drafts: review them).")
     click.echo("Database is up to date.")
 
 
@@ -108,6 +115,7 @@ def demo_command(as_json: bool, if_empty: bool) -> None:
     session = demo.ensure_demo_session(
         db.session, flow, area, facilitator.id if facilitator else None, languages
     )
+    load_starter_terms(db.session)
     db.session.commit()
     _write_logins(logins_path, {login.username: login.password for login in logins.values()})
 
@@ -201,3 +209,17 @@ def coverage_command(as_json: bool) -> None:
             f"{row.content.human_audio_percent:>6.1f}%{row.content.stale_audio:>7}"
             f"  {row.catalogue_review}"
         )
+
+
+@click.group("safeguarding")
+def safeguarding_command() -> None:
+    """Safeguarding word lists used to screen written answers."""
+
+
+@safeguarding_command.command("load-terms")
+@with_appcontext
+def load_terms_command() -> None:
+    """Add the shipped starter words each language's list lacks (never removes any)."""
+    added = load_starter_terms(db.session)
+    db.session.commit()
+    click.echo(f"{added} safeguarding words added.")

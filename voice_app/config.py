@@ -50,6 +50,7 @@ class Defaults:
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     JOIN_CODE_FAILURES_LIMIT = "10 per 5 minutes"
+    WITHDRAWAL_CODE_FAILURES_LIMIT = "10 per 5 minutes"
 
 
 def build_config(

@@ -15,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from voice_app import screening
 from voice_app.answer_formats import FORMATS
 from voice_app.models import (
     Answer,
     AnswerFormat,
     Audience,
     FlagKind,
+    FlagStatus,
     FlowItem,
     FlowStatus,
     GroupSession,
@@ -178,7 +180,7 @@ def record_answer(
     """
     if is_stored_submission(db_session, submission_id):
         return False
-    _answering_participant(db_session, participant_id)
+    participant = _answering_participant(db_session, participant_id)
     is_text = FORMATS[step.format].is_free_text
     answer = db_session.scalar(
         select(Answer).where(
@@ -194,6 +196,8 @@ def record_answer(
     answer.submission_id = submission_id
     answer.answered_at = utcnow()
     try:
+        if answer.free_text:
+            _screen_free_text(db_session, participant, answer)
         db_session.commit()
     except IntegrityError:
         db_session.rollback()
@@ -202,6 +206,36 @@ def record_answer(
             return False
         raise
     return True
+
+
+def _screen_free_text(db_session: Session, participant: Participant, answer: Answer) -> None:
+    """Raise a flag, in the answer's transaction, when its text has a listed word.
+
+    The person's pages do not change either way. An answer edited after Back that still
+    matches keeps its one unresolved flag; once the lead has resolved it, a new match
+    raises a new flag.
+    """
+    if not screening.screen_text(db_session, answer.free_text or "", participant.language):
+        return
+    db_session.flush()  # the answer's id, for the flag
+    already = db_session.scalar(
+        select(SafeguardingFlag.id).where(
+            SafeguardingFlag.answer_id == answer.id,
+            SafeguardingFlag.kind == FlagKind.SCREENED_TEXT,
+            SafeguardingFlag.status != FlagStatus.RESOLVED,
+        )
+    )
+    if already is None:
+        db_session.add(
+            SafeguardingFlag(
+                kind=FlagKind.SCREENED_TEXT,
+                session_id=participant.session_id,
+                participant_id=participant.id,
+                answer_id=answer.id,
+                device_label=participant.device_label,
+                flagged_text=answer.free_text,
+            )
+        )
 
 
 def finish(

@@ -555,6 +555,10 @@ class SafeguardingFlag(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     resolved_at: Mapped[datetime | None]
     action_note: Mapped[str] = mapped_column(Text, default="")
+    # The words that raised a SCREENED_TEXT flag, as written then: the safeguarding record
+    # keeps them even if the answer is edited or withdrawn. Only the lead for the area
+    # reads them, and every view is audited.
+    flagged_text: Mapped[str | None] = mapped_column(Text)
 
 
 # --- staff, access and audit -----------------------------------------------------------

@@ -90,6 +90,14 @@ def _navigation(user: StaffUser) -> list[NavItem]:
         (str(_l("Your work")), "auth.home", ()),
         (str(_l("Question studio")), "codesign.bank_list", (Role.ADVISOR, Role.RESEARCHER)),
         (str(_l("Flows")), "codesign.flows", (Role.RESEARCHER,)),
+        (str(_l("Sessions")), "facilitator.sessions", (Role.FACILITATOR,)),
+        (str(_l("Withdrawals")), "facilitator.withdraw", (Role.FACILITATOR, Role.RESEARCHER)),
+        (str(_l("Safeguarding")), "safeguarding.flags", (Role.SAFEGUARDING_LEAD,)),
+        (
+            str(_l("Safeguarding words")),
+            "research.safeguarding_terms",
+            (Role.RESEARCHER,),
+        ),
         (
             str(_l("Languages and audio")),
             "research.languages",
@@ -115,4 +123,6 @@ def staff_context() -> dict[str, object]:
 
 
 # Blueprints whose pages carry the staff header; participant pages never look up staff.
-STAFF_BLUEPRINTS = frozenset({"auth", "admin", "codesign", "facilitator", "research"})
+STAFF_BLUEPRINTS = frozenset(
+    {"auth", "admin", "codesign", "facilitator", "research", "safeguarding"}
+)

@@ -48,6 +48,7 @@ from voice_app.participant.state import (
     kiosk_binding,
     save_journey,
 )
+from voice_app.session_codes import looks_like_code, normalise_code
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -118,7 +119,10 @@ def begin_journey(group_session: GroupSession) -> ResponseReturnValue:
 @bp.get("/")
 def welcome() -> ResponseReturnValue:
     kiosk_session = bound_kiosk_session()
-    return render_template("participant/welcome.html", form=JoinForm(), kiosk_session=kiosk_session)
+    # A session's QR code opens this page with its code filled in; the person taps Join.
+    code = normalise_code(request.args.get("code", "")[:32])
+    form = JoinForm(code=code if looks_like_code(code) else "")
+    return render_template("participant/welcome.html", form=form, kiosk_session=kiosk_session)
 
 
 @bp.post("/start")

@@ -28,3 +28,6 @@ def languages() -> ResponseReturnValue:
         languages=LANGUAGES,
         shipped=set(current_app.extensions["voice_languages"]),
     )
+
+
+from voice_app.research import safeguarding_terms  # noqa: E402,F401 - routes register on import
