@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voice_app.audit import record_event
-from voice_app.models import Role, StaffRole, StaffUser, utcnow
+from voice_app.models import Area, Role, StaffRole, StaffUser, utcnow
 from voice_app.passwords import check_password, hash_password
 
 MIN_PASSWORD_LENGTH = 12
@@ -27,6 +27,9 @@ class NewStaffUser:
     password: str
     roles: tuple[Role, ...]
     display_name: str = ""
+    # Area codes: facilitators set up sessions, and safeguarding leads read flags, only
+    # in their own areas.
+    area_codes: tuple[str, ...] = ()
 
 
 def normalise_username(username: str) -> str:
@@ -42,11 +45,16 @@ def create_staff_user(db_session: Session, new: NewStaffUser, *, actor_id: int |
     check_new_password(new.password)
     if not new.roles:
         raise AccountError("Give the user at least one role.")
+    areas = list(db_session.scalars(select(Area).where(Area.code.in_(new.area_codes))))
+    if len(areas) != len(set(new.area_codes)):
+        known = ", ".join(db_session.scalars(select(Area.code).order_by(Area.code))) or "none"
+        raise AccountError(f"Unknown area code. Known areas: {known}.")
     user = StaffUser(
         username=username,
         display_name=new.display_name.strip(),
         password_hash=hash_password(new.password),
         roles=[StaffRole(role=role) for role in dict.fromkeys(new.roles)],
+        areas=areas,
     )
     db_session.add(user)
     db_session.flush()
@@ -57,6 +65,7 @@ def create_staff_user(db_session: Session, new: NewStaffUser, *, actor_id: int |
         target_type="staff_user",
         target_id=user.id,
         roles=sorted(r.value for r in new.roles),
+        areas=sorted(area.code for area in areas),
     )
     return user
 

@@ -63,7 +63,15 @@ def init_command() -> None:
     help="Give this role (repeatable).",
 )
 @click.option("--name", "display_name", default="", help="Name shown on staff pages.")
-def create_user_command(username: str, roles: tuple[str, ...], display_name: str) -> None:
+@click.option(
+    "--area",
+    "areas",
+    multiple=True,
+    help="Area code this person works in (repeatable): facilitators and leads need one.",
+)
+def create_user_command(
+    username: str, roles: tuple[str, ...], display_name: str, areas: tuple[str, ...]
+) -> None:
     """Create a staff account. The password is asked for, never taken as an argument."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
@@ -74,6 +82,7 @@ def create_user_command(username: str, roles: tuple[str, ...], display_name: str
                 password=password,
                 roles=tuple(Role(r) for r in roles),
                 display_name=display_name,
+                area_codes=areas,
             ),
             actor_id=None,
         )

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tests.support.staff import log_in
 from voice_app.extensions import db
 from voice_app.models import (
+    Area,
     Flow,
     GroupSession,
     OutcomeDomain,
@@ -31,6 +32,34 @@ def test_create_user_prompts_for_the_password_and_the_user_can_sign_in(app, runn
     assert result.exit_code == 0, result.output
     assert password not in result.output
     assert log_in(client, "ada", password).status_code == 302
+
+
+def test_a_facilitator_created_with_an_area_can_set_up_sessions_there(app, runner):
+    load = runner.invoke(args=["demo", "--json"])
+    assert load.exit_code == 0, load.output
+    with app.app_context():
+        code = db.session.scalars(select(Area.code)).first()
+    password = "a long enough passphrase"
+    result = runner.invoke(
+        args=["create-user", "fay", "--role", "facilitator", "--area", code],
+        input=f"{password}\n{password}\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == "fay"))
+        assert [area.code for area in user.areas] == [code]
+
+
+def test_create_user_refuses_an_unknown_area_and_stores_nothing(app, runner):
+    password = "a long enough passphrase"
+    result = runner.invoke(
+        args=["create-user", "gil", "--role", "facilitator", "--area", "NOWHERE"],
+        input=f"{password}\n{password}\n",
+    )
+    assert result.exit_code != 0
+    assert "Unknown area code" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(StaffUser).where(StaffUser.username == "gil")) is None
 
 
 def test_create_user_never_takes_the_password_as_an_argument(runner):

@@ -214,6 +214,18 @@ def test_advisors_words_reach_a_child_unchanged_through_review_and_a_published_f
         "question.approved",
     } <= actions
     assert {"flow.published", "audio.recorded", "question.commented", "question.voted"} <= actions
+    # The child's tablet plays recordings of its session's questions, never of drafts.
+    with app.app_context():
+        clips = {
+            version: db.session.scalar(
+                select(AudioClip.id)
+                .join(QuestionText, QuestionText.id == AudioClip.question_text_id)
+                .where(QuestionText.version_id == version, AudioClip.codec == "opus")
+            )
+            for version in (version_id, v2_id)
+        }
+    assert child.get(f"/audio/{clips[version_id]}").status_code == 200
+    assert child.get(f"/audio/{clips[v2_id]}").status_code == 404
     history = advisor.get(f"/studio/versions/{v2_id}").get_data(as_text=True)
     assert "Changes from version 1" in history
     assert "<del>" in history and "<ins>" in history

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from voice_app import journey as service
 from voice_app.answer_formats import AnswerError, QuestionContext, parse_answer
@@ -25,8 +26,10 @@ from voice_app.languages import LANGUAGES, SOURCE_LANGUAGE
 from voice_app.models import (
     Audience,
     AudioClip,
+    FlowItem,
     GroupSession,
     ParticipationMode,
+    QuestionText,
 )
 from voice_app.participant import bp
 from voice_app.participant.content import (
@@ -443,7 +446,14 @@ worried.participant_access = True  # type: ignore[attr-defined]
 @bp.get("/audio/<int:clip_id>")
 @participant_page(needs_audience=True)
 def audio(journey: Journey, group_session: GroupSession, clip_id: int) -> ResponseReturnValue:
-    clip = db.session.get(AudioClip, clip_id)
+    # Only recordings of this session's own questions: never drafts or other flows.
+    clip = db.session.scalar(
+        select(AudioClip)
+        .join(QuestionText, QuestionText.id == AudioClip.question_text_id)
+        .join(FlowItem, FlowItem.version_id == QuestionText.version_id)
+        .where(AudioClip.id == clip_id, FlowItem.flow_id == group_session.flow_id)
+        .limit(1)
+    )
     if clip is None:
         return render_template("participant/not_found.html"), 404
     response = Response(clip.data, mimetype=CODECS[clip.codec][2])
