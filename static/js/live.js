@@ -20,7 +20,8 @@
   }
 
   function redrawFlags() {
-    return fetch(location.pathname, { credentials: "same-origin" })
+    // ?poll=1: the server neither audits this as a view nor hands over a waiting message.
+    return fetch(location.pathname + "?poll=1", { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         if (!html) { return; }
@@ -45,9 +46,18 @@
       });
   }
 
+  // A page left open must not keep a sign-in alive for ever: stop after 12 hours, and
+  // for good once the answer is not ours (signed out, or the session is not theirs).
+  var until = Date.now() + 12 * 3600 * 1000;
+  var stopped = false;
+
   function poll() {
     fetch(root.getAttribute("data-live"), { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (response) {
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (response.ok && !json) { stopped = true; }
+        return response.ok && json ? response.json() : null;
+      })
       .then(function (state) {
         if (!state) { return; }
         var shown = document.querySelector("[data-live-checked]");
@@ -62,7 +72,9 @@
         if (wanted !== signature(document)) { return redrawFlags(); }
       })
       .catch(function () { /* offline for a moment: try again next time */ })
-      .then(function () { window.setTimeout(poll, seconds * 1000); });
+      .then(function () {
+        if (!stopped && Date.now() < until) { window.setTimeout(poll, seconds * 1000); }
+      });
   }
   window.setTimeout(poll, seconds * 1000);
 })();

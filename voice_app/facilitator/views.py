@@ -399,16 +399,21 @@ def _live_state(session_id: int) -> dict[str, Any]:
 @staff_required(Role.FACILITATOR)
 def live(session_id: int) -> ResponseReturnValue:
     group_session = own_session_or_403(session_id)
-    record_event(
-        db.session,
-        "session.live_viewed",
-        actor_id=signed_in_staff().id,
-        target_type="group_session",
-        target_id=session_id,
-    )
-    db.session.commit()
+    # live.js re-reads the page with ?poll=1 to redraw the flags: not a new view to audit,
+    # and not the moment to hand over a message waiting for the next page.
+    polling = request.args.get("poll") == "1"
+    if not polling:
+        record_event(
+            db.session,
+            "session.live_viewed",
+            actor_id=signed_in_staff().id,
+            target_type="group_session",
+            target_id=session_id,
+        )
+        db.session.commit()
     return render_template(
         "facilitator/live.html",
+        keep_messages=polling,
         group_session=group_session,
         counts=[c for c in service.participation_counts(db.session, session_id) if c.audience],
         flags=service.flags_for(db.session, session_id),
