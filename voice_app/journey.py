@@ -197,7 +197,7 @@ def record_answer(
     answer.answered_at = utcnow()
     try:
         if answer.free_text:
-            _screen_free_text(db_session, participant, answer)
+            flag_screened_answer(db_session, participant, answer)
         db_session.commit()
     except IntegrityError:
         db_session.rollback()
@@ -208,7 +208,7 @@ def record_answer(
     return True
 
 
-def _screen_free_text(db_session: Session, participant: Participant, answer: Answer) -> None:
+def flag_screened_answer(db_session: Session, participant: Participant, answer: Answer) -> None:
     """Raise a flag, in the answer's transaction, when its text has a listed word.
 
     The person's pages do not change either way. An answer edited after Back that still

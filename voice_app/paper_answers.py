@@ -22,22 +22,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from voice_app import screening
 from voice_app.answer_formats import FORMATS
 from voice_app.audit import record_event
 from voice_app.group_sessions import is_owner
-from voice_app.journey import AGE_BANDS, JourneyStep, flow_steps
+from voice_app.journey import AGE_BANDS, JourneyStep, flag_screened_answer, flow_steps
 from voice_app.languages import SOURCE_LANGUAGE
 from voice_app.models import (
     Answer,
     Audience,
-    FlagKind,
     FlowStatus,
     GroupSession,
     Participant,
     ParticipantStatus,
     ParticipationMode,
-    SafeguardingFlag,
     SessionStatus,
     StaffUser,
     utcnow,
@@ -127,21 +124,10 @@ def _repeat(existing: Participant, group_session: GroupSession) -> PaperEntry:
 
 
 def _screen_free_text(db_session: Session, participant: Participant) -> None:
-    """Flag written answers with a listed word, as a tablet's are (see ``screening``)."""
+    """Flag written answers with a listed word, exactly as a tablet's are."""
     for answer in participant.answers:
-        if answer.free_text and screening.screen_text(
-            db_session, answer.free_text, participant.language
-        ):
-            db_session.add(
-                SafeguardingFlag(
-                    kind=FlagKind.SCREENED_TEXT,
-                    session_id=participant.session_id,
-                    participant_id=participant.id,
-                    answer_id=answer.id,
-                    device_label=participant.device_label,
-                    flagged_text=answer.free_text,
-                )
-            )
+        if answer.free_text:
+            flag_screened_answer(db_session, participant, answer)
 
 
 def record_paper_questionnaire(

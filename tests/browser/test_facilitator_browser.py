@@ -30,8 +30,6 @@ from sqlalchemy import func, select
 
 from tests.support.browser import (
     VIEWPORTS,
-    assert_no_horizontal_scroll,
-    axe_violations,
     with_axe,
 )
 from tests.support.journey import (
@@ -43,11 +41,11 @@ from tests.support.journey import (
     flow_steps,
     load_demo_session,
     press,
-    small_targets,
     start_next_person,
     start_on_kiosk,
     tablet_page,
 )
+from tests.support.page_audit import page_problems
 from tests.support.sessions import (
     add_room_answers,
     finished_person,
@@ -71,7 +69,6 @@ from voice_app.models import (
 )
 from voice_app.screening import load_starter_terms
 
-NARROWEST = {"width": 320, "height": 720}
 LIVE_UPDATE_MS = 10_000  # the live page polls every 4 s: a change shows within 10 s
 AUDIENCE = "young_13_17"  # writes free text, and gets a withdrawal code
 # What the young person writes: it must never reach the facilitator's pages.
@@ -91,37 +88,6 @@ LONG_CONTACT = (
     "Family support team at the Riverside Family Centre, open Monday to Friday from 9am "
     "to 5pm: 01632 960 001. Out of hours: the emergency duty team on 01632 960 999. "
 ) * 3
-# Every element that takes focus, focused in turn: how thick its focus indicator is (the
-# outline, or the spread of an outer box-shadow). Under 3 px is a problem.
-_WEAK_FOCUS_SCRIPT = """
-() => {
-  const problems = [];
-  const focusable = 'a[href], button, select, textarea, summary, input:not([type=hidden]), ' +
-    '[tabindex]:not([tabindex="-1"])';
-  for (const el of document.querySelectorAll(focusable)) {
-    if (el.disabled || el.closest('[hidden]') || !el.getClientRects().length) continue;
-    el.focus();
-    if (document.activeElement !== el) continue;
-    const style = getComputedStyle(el);
-    const outline = style.outlineStyle === 'none' ? 0 : parseFloat(style.outlineWidth);
-    let spread = 0;
-    for (const shadow of style.boxShadow.split(/,(?![^(]*\\))/)) {
-      const lengths = shadow.match(/-?[\\d.]+px/g) || [];
-      if (lengths.length === 4 && !shadow.includes('inset')) {
-        spread = Math.max(spread, parseFloat(lengths[3]));
-      }
-    }
-    if (Math.max(outline, spread) < 3) {
-      const text = (el.innerText || el.value || '').replace(/\\s+/g, ' ').trim().slice(0, 40);
-      problems.push(`<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}> "${text}" ` +
-        `shows a ${Math.max(outline, spread)}px focus indicator`);
-    }
-  }
-  if (document.activeElement) document.activeElement.blur();
-  window.scrollTo(0, 0);
-  return problems;
-}
-"""
 # Page objects in a PDF (each page's dictionary), not the /Pages tree nodes.
 _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 
@@ -155,32 +121,6 @@ def signed_in(browser: Browser, base_url: str) -> Iterator[Callable[[str], Page]
     yield open_for
     for context in contexts:
         context.close()
-
-
-def page_problems(page: Page, label: str) -> list[str]:
-    """What is wrong with the page as it is: structure; axe and 44 px targets at both sizes;
-    a focus indicator under 3 px; sideways scrolling at 320 px."""
-    problems = [f"{label}: {problem}" for problem in page.evaluate(_WEAK_FOCUS_SCRIPT)]
-    h1s = page.eval_on_selector_all(
-        "h1", "hs => hs.map(h => h.textContent.replace(/\\s+/g, ' ').trim())"
-    )
-    title = page.title().removeprefix("Error: ")
-    if len(h1s) != 1:
-        problems.append(f"{label}: {len(h1s)} <h1> elements")
-    elif not title.startswith(h1s[0]):
-        problems.append(f"{label}: title {title!r} does not start with the <h1> {h1s[0]!r}")
-    try:
-        for name, viewport in VIEWPORTS.items():
-            page.set_viewport_size(viewport)
-            found = axe_violations(page) + small_targets(page)
-            problems += [f"{label} [{name}]: {problem}" for problem in found]
-        page.set_viewport_size(NARROWEST)
-        assert_no_horizontal_scroll(page)
-    except AssertionError as error:
-        problems.append(f"{label} [320px]: {error}")
-    finally:
-        page.set_viewport_size(VIEWPORTS["tablet"])
-    return problems
 
 
 def at_live_page(page: Page, session_id: int) -> None:
@@ -386,7 +326,7 @@ def test_every_facilitator_and_safeguarding_page_passes_axe_at_tablet_and_phone_
 
     def check(page: Page, label: str) -> None:
         page.wait_for_load_state()
-        problems.extend(page_problems(page, label))
+        problems.extend(page_problems(page, label, check_focus=True))
 
     def scan(page: Page, path: str, label: str, status: int = 200) -> None:
         response = page.goto(path)

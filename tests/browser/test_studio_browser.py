@@ -22,11 +22,9 @@ from sqlalchemy import select
 from tests.support.browser import (
     ROOT,
     VIEWPORTS,
-    assert_no_horizontal_scroll,
-    axe_violations,
     with_axe,
 )
-from tests.support.journey import small_targets
+from tests.support.page_audit import page_problems
 from tests.support.staff import TEST_PASSWORD, log_in, make_staff
 from tests.support.studio import (
     STUDIO_ADVISOR,
@@ -39,7 +37,6 @@ from voice_app.extensions import db
 from voice_app.models import QuestionText, QuestionVersion, Role
 
 STUDIO_JS = ROOT / "static" / "js" / "studio.js"
-NARROWEST = {"width": 320, "height": 720}
 TAB_LIMIT = 120
 # Twenty words in one sentence: far over the 8 a sentence for 4 to 7 year olds.
 TWENTY_WORDS = (
@@ -75,32 +72,6 @@ def open_page(browser: Browser, base_url: str) -> Iterator:
     yield open_for
     for context in contexts:
         context.close()
-
-
-def page_problems(page: Page, label: str) -> list[str]:
-    """What is wrong with the page as it is: structure; axe and 44 px targets at both sizes;
-    sideways scrolling at 320 px."""
-    problems = []
-    h1s = page.eval_on_selector_all(
-        "h1", "hs => hs.map(h => h.textContent.replace(/\\s+/g, ' ').trim())"
-    )
-    title = page.title().removeprefix("Error: ")
-    if len(h1s) != 1:
-        problems.append(f"{label}: {len(h1s)} <h1> elements")
-    elif not title.startswith(h1s[0]):
-        problems.append(f"{label}: title {title!r} does not start with the <h1> {h1s[0]!r}")
-    try:
-        for name, viewport in VIEWPORTS.items():
-            page.set_viewport_size(viewport)
-            found = axe_violations(page) + small_targets(page)
-            problems += [f"{label} [{name}]: {problem}" for problem in found]
-        page.set_viewport_size(NARROWEST)
-        assert_no_horizontal_scroll(page)
-    except AssertionError as error:
-        problems.append(f"{label} [320px]: {error}")
-    finally:
-        page.set_viewport_size(VIEWPORTS["tablet"])
-    return problems
 
 
 def focus_report(page: Page) -> dict:
