@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -218,8 +219,18 @@ def add_room_answers(app: Flask, session_id: int, top_threes: list[list[str]]) -
             )
             .limit(1)
         )
-        assert version_id is not None, "the session's flow has no top-3 question"
-        for keys in top_threes:
+    assert version_id is not None, "the session's flow has no top-3 question"
+    add_top_three_answers(app, session_id, version_id, top_threes)
+
+
+def add_top_three_answers(
+    app: Flask, session_id: int, version_id: int, answers: Sequence[list[str] | None]
+) -> list[str]:
+    """One new 13-17 person per answer; ``None`` is a person who pressed Skip. Their ids."""
+    ids = []
+    with app.app_context():
+        group_session = db.session.get(GroupSession, session_id)
+        for value in answers:
             person = Participant(
                 session_id=session_id,
                 area_id=group_session.area_id,
@@ -232,8 +243,11 @@ def add_room_answers(app: Flask, session_id: int, top_threes: list[list[str]]) -
                 Answer(
                     participant_id=person.id,
                     version_id=version_id,
-                    value=keys,
+                    skipped=value is None,
+                    value=value,
                     submission_id=new_public_id(),
                 )
             )
+            ids.append(person.id)
         db.session.commit()
+    return ids

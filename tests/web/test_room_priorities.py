@@ -7,7 +7,6 @@ A fixture with known top-3 answers: nothing is shown under the minimum, the righ
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import pytest
 from flask import Flask
@@ -16,6 +15,7 @@ from sqlalchemy import delete, func, select
 
 from tests.support.forms import csrf_token
 from tests.support.participants import load_demo
+from tests.support.sessions import add_top_three_answers
 from tests.support.studio import staff_client
 from voice_app.accounts import find_user
 from voice_app.demo import DEMO_SESSION_VENUE
@@ -33,7 +33,6 @@ from voice_app.models import (
     QuestionVersion,
     Role,
     SessionStatus,
-    new_public_id,
 )
 from voice_app.room_priorities import room_priorities
 from voice_app.session_codes import new_session_code
@@ -98,36 +97,6 @@ def room(app: Flask, runner: FlaskCliRunner, staff: dict[Role, str]) -> dict[str
         return {"session_id": session.id, "version_id": version_id}
 
 
-def add_answers(
-    app: Flask, session_id: int, version_id: int, answers: Sequence[list[str] | None]
-) -> list[str]:
-    """One new person per answer; ``None`` is a person who pressed Skip. Their ids."""
-    ids = []
-    with app.app_context():
-        session = db.session.get(GroupSession, session_id)
-        for value in answers:
-            person = Participant(
-                session_id=session_id,
-                area_id=session.area_id,
-                audience=Audience.YOUNG_13_17,
-                language="en_GB",
-            )
-            db.session.add(person)
-            db.session.flush()
-            db.session.add(
-                Answer(
-                    participant_id=person.id,
-                    version_id=version_id,
-                    skipped=value is None,
-                    value=value,
-                    submission_id=new_public_id(),
-                )
-            )
-            ids.append(person.id)
-        db.session.commit()
-    return ids
-
-
 def other_session(app: Flask, demo_session_id: int) -> int:
     with app.app_context():
         demo = db.session.get(GroupSession, demo_session_id)
@@ -162,11 +131,11 @@ def facilitator(login_as) -> FlaskClient:
 
 
 def test_four_people_show_nothing_but_five_show_the_order_with_ties(app, room):
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:4])
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:4])
     below = priorities(app, room["session_id"])
     assert (below.people, below.shown, below.domains) == (4, False, ())
 
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[4:])
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[4:])
     above = priorities(app, room["session_id"])
     assert above.people == 5 and above.shown
     assert [(d.key, d.rank, d.percent) for d in above.domains] == EXPECTED_ORDER
@@ -175,32 +144,34 @@ def test_four_people_show_nothing_but_five_show_the_order_with_ties(app, room):
 
 def test_the_room_sees_figures_change_only_in_whole_groups_of_the_minimum(app, room):
     """A sixth person's choice must not show up on its own: the figures wait for ten."""
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
     five = priorities(app, room["session_id"])
     sixth = [d.key for d in five.domains][-3:]  # what nobody much chose so far
-    add_answers(app, room["session_id"], room["version_id"], [sixth] * 4)
+    add_top_three_answers(app, room["session_id"], room["version_id"], [sixth] * 4)
     nine = priorities(app, room["session_id"])
     assert nine.people == 5
     assert [(d.key, d.rank, d.percent) for d in nine.domains] == EXPECTED_ORDER
-    add_answers(app, room["session_id"], room["version_id"], [sixth])
+    add_top_three_answers(app, room["session_id"], room["version_id"], [sixth])
     ten = priorities(app, room["session_id"])
     assert ten.people == 10
     assert [(d.key, d.rank, d.percent) for d in ten.domains] != EXPECTED_ORDER
 
 
 def test_skipped_answers_do_not_count_as_people(app, room):
-    add_answers(app, room["session_id"], room["version_id"], [*FIVE_PEOPLE[:4], None, None])
+    add_top_three_answers(
+        app, room["session_id"], room["version_id"], [*FIVE_PEOPLE[:4], None, None]
+    )
     result = priorities(app, room["session_id"])
     assert (result.people, result.shown) == (4, False)
 
 
 def test_other_sessions_answers_do_not_count(app, room):
     elsewhere = other_session(app, room["session_id"])
-    add_answers(app, elsewhere, room["version_id"], [["right_help"]] * 6)
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:4])
+    add_top_three_answers(app, elsewhere, room["version_id"], [["right_help"]] * 6)
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:4])
     assert priorities(app, room["session_id"]).people == 4
 
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[4:])
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[4:])
     result = priorities(app, room["session_id"])
     assert [(d.key, d.rank, d.percent) for d in result.domains] == EXPECTED_ORDER
     assert priorities(app, elsewhere).domains[0].key == "right_help"
@@ -208,14 +179,14 @@ def test_other_sessions_answers_do_not_count(app, room):
 
 def test_answers_naming_no_known_domain_are_not_people(app, room):
     odd = [["not_a_domain"], [], ["right_help", "not_a_domain"]]
-    add_answers(app, room["session_id"], room["version_id"], odd)
+    add_top_three_answers(app, room["session_id"], room["version_id"], odd)
     result = priorities(app, room["session_id"], min_people=1)
     assert result.people == 1
     assert (result.domains[0].key, result.domains[0].percent) == ("right_help", 100)
 
 
 def test_withdrawn_people_leave_the_order(app, room):
-    ids = add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
+    ids = add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
     with app.app_context():
         db.session.execute(delete(Answer).where(Answer.participant_id == ids[0]))
         db.session.execute(delete(Participant).where(Participant.id == ids[0]))
@@ -227,7 +198,7 @@ def test_withdrawn_people_leave_the_order(app, room):
 
 
 def test_projector_under_the_minimum_shows_only_the_rule(app, room, login_as):
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:4])
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:4])
     client = facilitator(login_as)
     page = client.get(_projector_url(room["session_id"]))
     html = page.get_data(as_text=True)
@@ -242,7 +213,7 @@ def test_projector_under_the_minimum_shows_only_the_rule(app, room, login_as):
 
 
 def test_projector_page_and_json_show_the_same_order(app, room, login_as):
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
     client = facilitator(login_as)
     html = client.get(_projector_url(room["session_id"])).get_data(as_text=True)
     assert shown_names(html) == EXPECTED_NAMES
@@ -256,7 +227,7 @@ def test_projector_page_and_json_show_the_same_order(app, room, login_as):
 
 
 def test_projector_shows_nothing_about_any_one_person(app, room, login_as):
-    ids = add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
+    ids = add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
     client = facilitator(login_as)
     html = client.get(_projector_url(room["session_id"])).get_data(as_text=True)
     json_text = client.get(_projector_url(room["session_id"]) + ".json").get_data(as_text=True)
@@ -270,11 +241,11 @@ def test_projector_shows_nothing_about_any_one_person(app, room, login_as):
 
 def test_projector_follows_the_configured_minimum(app, room, login_as):
     app.config["LIVE_ROOM_MIN_CELL_SIZE"] = 3
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:2])
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[:2])
     client = facilitator(login_as)
     html = client.get(_projector_url(room["session_id"])).get_data(as_text=True)
     assert "The results appear when at least 3 people have answered." in html
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[2:3])
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE[2:3])
     html = client.get(_projector_url(room["session_id"])).get_data(as_text=True)
     assert "3 people have answered so far." in html
     # stable_home 3 of 3; feeling_safe and friends_belonging tie on 2 (framework order).
@@ -294,7 +265,7 @@ def test_projector_is_in_the_rooms_language_with_english_where_untranslated(app,
             )
         )
         db.session.commit()
-    add_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
+    add_top_three_answers(app, room["session_id"], room["version_id"], FIVE_PEOPLE)
     html = facilitator(login_as).get(_projector_url(room["session_id"])).get_data(as_text=True)
     assert '<html lang="pl"' in html
     assert "Przejdź do treści głównej" in html  # the page's own words are in Polish too
