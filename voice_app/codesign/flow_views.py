@@ -29,7 +29,7 @@ from voice_app.models import Audience, Flow, FlowStatus, Role
 
 
 def _flow_or_404(flow_id: int) -> Flow:
-    flow = service.load_flow(db.session, flow_id) if stored_id(flow_id) else None
+    flow = service.load_flow(db.session, flow_id)
     if flow is None:
         abort(404)
     return flow

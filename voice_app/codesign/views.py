@@ -56,6 +56,7 @@ from voice_app.models import (
 from voice_app.participant.content import ANSWER_ERRORS, load_question
 from voice_app.participant.forms import PlainForm
 from voice_app.readability import browser_rules
+from voice_app.routing import LARGEST_ID
 from voice_app.sanitise import plain_text_problem
 
 STUDIO_ROLES = (Role.ADVISOR, Role.RESEARCHER)
@@ -70,29 +71,29 @@ def _actor() -> StaffUser:
     return user
 
 
-# Ids are INTEGER columns: a number no row can have (too big for the column, or digits
-# like "²" that int() refuses) is a 404 or a form error, never a database error.
+# Ids typed into forms: a number no row can have (too big for the column, or digits like
+# "²" that int() refuses) is a form error, never a database error. Ids in URLs are
+# bounded by the app's <int:...> converter (voice_app.routing).
 _ID = re.compile(r"[1-9][0-9]{0,9}")
-MAX_ID = 2**31 - 1
 
 
 def stored_id(value: str | int) -> int | None:
     """``value`` as a row id, or None when no row can have it."""
     text = str(value)
-    if not _ID.fullmatch(text) or int(text) > MAX_ID:
+    if not _ID.fullmatch(text) or int(text) > LARGEST_ID:
         return None
     return int(text)
 
 
 def _version_or_404(version_id: int) -> QuestionVersion:
-    version = bank.load_version(db.session, version_id) if stored_id(version_id) else None
+    version = bank.load_version(db.session, version_id)
     if version is None:
         abort(404)
     return version
 
 
 def _text_or_404(text_id: int) -> QuestionText:
-    text = db.session.get(QuestionText, text_id) if stored_id(text_id) else None
+    text = db.session.get(QuestionText, text_id)
     if text is None:
         abort(404)
     return text
@@ -672,7 +673,7 @@ def audio(text_id: int) -> ResponseReturnValue:
 @bp.get("/audio/<int:clip_id>")
 @staff_required(*STUDIO_ROLES)
 def play_audio(clip_id: int) -> ResponseReturnValue:
-    clip = db.session.get(AudioClip, clip_id) if stored_id(clip_id) else None
+    clip = db.session.get(AudioClip, clip_id)
     if clip is None:
         abort(404)
     response = Response(clip.data, mimetype=CODECS[clip.codec][2])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, jsonify, render_template, session, url_for
+from flask import current_app, jsonify, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, format_decimal, format_percent, ngettext
 
@@ -25,7 +25,6 @@ from voice_app.models import GroupSession, Role
 from voice_app.room_priorities import RoomPriorities, room_priorities
 
 POLL_SECONDS = 5
-MAX_ID = 2**31 - 1  # session ids are INTEGER: a bigger number is no session at all
 
 
 def _room_language(group_session: GroupSession) -> str:
@@ -33,12 +32,6 @@ def _room_language(group_session: GroupSession) -> str:
     shipped = current_app.extensions["voice_languages"]
     language = group_session.default_language
     return language if language in shipped else SOURCE_LANGUAGE
-
-
-def _own_session(session_id: int) -> GroupSession:
-    if session_id > MAX_ID:
-        abort(404)
-    return own_session_or_403(session_id)
 
 
 def _priorities(group_session: GroupSession, language: str) -> RoomPriorities:
@@ -93,7 +86,7 @@ def _view_data(result: RoomPriorities, language: str) -> dict[str, Any]:
 @bp.get("/sessions/<int:session_id>/projector")
 @staff_required(Role.FACILITATOR)
 def projector(session_id: int) -> ResponseReturnValue:
-    group_session = _own_session(session_id)
+    group_session = own_session_or_403(session_id)
     language = _room_language(group_session)
     result = _priorities(group_session, language)
     record_event(
@@ -104,26 +97,23 @@ def projector(session_id: int) -> ResponseReturnValue:
         target_id=session_id,
     )
     db.session.commit()
-    # A message meant for the facilitator ("Acknowledged...") must never reach the wall:
-    # keep it back for their next staff page instead.
-    held_back = session.pop("_flashes", None)
     with force_locale(language):
-        page = render_template(
+        return render_template(
             "facilitator/projector.html",
             group_session=group_session,
             room=_view_data(result, language),
             poll_seconds=POLL_SECONDS,
+            # A message meant for the facilitator ("Acknowledged...") must never reach the
+            # wall: base.html leaves it for their next staff page.
+            keep_messages=True,
         )
-    if held_back:
-        session["_flashes"] = held_back
-    return page
 
 
 @bp.get("/sessions/<int:session_id>/projector.json")
 @staff_required(Role.FACILITATOR)
 def projector_data(session_id: int) -> ResponseReturnValue:
     """The page's data for polling; not audited per poll (the page view is)."""
-    group_session = _own_session(session_id)
+    group_session = own_session_or_403(session_id)
     language = _room_language(group_session)
     result = _priorities(group_session, language)
     with force_locale(language):

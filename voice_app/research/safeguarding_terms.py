@@ -16,8 +16,6 @@ from voice_app.models import Role, StaffUser
 from voice_app.research import bp
 from voice_app.sanitise import plain_text_problem
 
-MAX_ID = 2**31 - 1  # INTEGER columns: a larger id can match no row (and PostgreSQL refuses it)
-
 TERM_ERRORS = {
     "unknown_language": _l("Choose a language from the list."),
     "phrase_missing": _l("Write the word or phrase to look for."),
@@ -99,8 +97,6 @@ def safeguarding_terms() -> ResponseReturnValue:
 def remove_safeguarding_term(term_id: int) -> ResponseReturnValue:
     language = request.form.get("language", "")
     try:
-        if term_id > MAX_ID:
-            raise screening.TermError("term_gone")
         term = screening.remove_term(db.session, term_id, _researcher().id)
     except screening.TermError as error:
         db.session.rollback()

@@ -35,8 +35,6 @@ from voice_app.models import (
 from voice_app.safeguarding import bp
 from voice_app.sanitise import plain_text_problem
 
-MAX_ID = 2**31 - 1  # INTEGER columns: a larger id can match no row (and PostgreSQL refuses it)
-
 KIND_NAMES = {
     FlagKind.SCREENED_TEXT: _l("Free text matched the word list"),
     FlagKind.WANTS_TO_TALK: _l("Asked to talk to someone"),
@@ -66,7 +64,7 @@ def _area_ids(user: StaffUser) -> set[int]:
 
 def _flag_in_my_areas_or_403(flag_id: int) -> tuple[SafeguardingFlag, GroupSession]:
     """The flag if it is in one of the lead's areas: 404 if none, 403 (not audited) if not."""
-    flag = db.session.get(SafeguardingFlag, flag_id) if flag_id <= MAX_ID else None
+    flag = db.session.get(SafeguardingFlag, flag_id)
     if flag is None:
         abort(404)
     group_session = db.session.get(GroupSession, flag.session_id)
