@@ -14,6 +14,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+# Registers the hook that derives every answer's aggregate facts when it is written.
+import voice_app.answer_facts  # noqa: F401
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain postgresql:// URLs, as operators usually write them."""

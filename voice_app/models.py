@@ -507,8 +507,72 @@ class Answer(Base):
     # The one-time token of the page that sent it: a resend stores nothing new.
     submission_id: Mapped[str] = mapped_column(String(64), unique=True)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Derived from ``value`` whenever it is written (voice_app/answer_facts.py), so the
+    # priorities engine can aggregate in SQL: the answer on a common 0-1 scale (faces,
+    # yes/maybe/no), and a "what matters most" answer's picks as rows.
+    score: Mapped[float | None]
     participant: Mapped[Participant] = relationship(back_populates="answers")
     version: Mapped[QuestionVersion] = relationship()
+    choices: Mapped[list[AnswerChoice]] = relationship(
+        back_populates="answer", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class AnswerChoice(Base):
+    """One outcome domain a person put in their top 3, and where (1 = most)."""
+
+    __tablename__ = "answer_choice"
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True
+    )
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("outcome_domain.id"), index=True)
+    answer: Mapped[Answer] = relationship(back_populates="choices")
+
+
+class RetainedRespondents(Base):
+    """After a purge: how many people answered "what matters most", per smallest group.
+
+    Counts only, never below the group they came from; outputs still pass them through
+    disclosure control. The day is the day the people started, as for live answers.
+    """
+
+    __tablename__ = "retained_respondents"
+    __table_args__ = (
+        UniqueConstraint("framework_id", "session_id", "area_id", "audience", "started_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("outcome_framework.id"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_session.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    started_on: Mapped[date] = mapped_column(Date)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RetainedDomainTally(Base):
+    """After a purge: per outcome domain, how many put it 1st, 2nd and 3rd, and the
+    linked questions' answers on the common scale (sum, answers and people)."""
+
+    __tablename__ = "retained_domain_tally"
+    __table_args__ = (
+        UniqueConstraint(
+            "framework_id", "session_id", "area_id", "audience", "started_on", "domain_id"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    framework_id: Mapped[int] = mapped_column(ForeignKey("outcome_framework.id"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("group_session.id"))
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id"))
+    audience: Mapped[Audience] = mapped_column(_enum(Audience, "audience"))
+    started_on: Mapped[date] = mapped_column(Date)
+    domain_id: Mapped[int] = mapped_column(ForeignKey("outcome_domain.id"))
+    first: Mapped[int] = mapped_column(Integer, default=0)
+    second: Mapped[int] = mapped_column(Integer, default=0)
+    third: Mapped[int] = mapped_column(Integer, default=0)
+    scale_people: Mapped[int] = mapped_column(Integer, default=0)
+    scale_answers: Mapped[int] = mapped_column(Integer, default=0)
+    scale_sum: Mapped[float] = mapped_column(default=0.0)
 
 
 class Withdrawal(Base):

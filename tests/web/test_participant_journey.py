@@ -421,7 +421,9 @@ def test_database_holds_no_personal_identifiers_after_a_journey(app, client, run
             "free_text",
             "submission_id",
             "answered_at",
+            "score",
         },
+        "answer_choice": {"answer_id", "rank", "domain_id"},
     }
     with app.app_context():
         inspector = inspect(db.engine)
