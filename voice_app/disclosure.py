@@ -81,6 +81,9 @@ class Published:
     breakdowns: Mapping[str, tuple[PublishedGroup, ...]]
 
 
+SOME = 1e-9  # "more than nothing", for sums of answers on the 0-1 scale
+
+
 def round_count(value: int, base: int) -> int:
     """Nearest multiple of ``base``, halves up (12.5 -> 15 for base 5)."""
     return int(base * math.floor(value / base + 0.5))
@@ -96,16 +99,17 @@ def is_small(value: int, rules: Rules) -> bool:
 def protect_relation(
     parent_shown: bool,
     children_hidden: Sequence[bool],
-    sides: Sequence[Sequence[int]],
-    sizes: Sequence[int],
+    sides: Sequence[tuple[Sequence[float], float]],
+    sizes: Sequence[float],
     rules: Rules,
 ) -> list[bool]:
-    """Hide more children until every side of the hidden ones together is not small.
+    """Hide more children until every side of the hidden ones together is big enough.
 
-    ``sides`` holds, per side of the relation, each child's count (e.g. the people who
-    chose a domain, and those who did not); the shown child with the smallest ``sizes``
-    is given up next. Returns the new hidden flags. When the parent is hidden nothing
-    can be subtracted from it, so there is nothing more to hide.
+    ``sides`` holds, per side of the relation, each child's value (e.g. the people who
+    chose a domain, and those who did not) and the least the hidden ones must add up
+    to; the shown child with the smallest ``sizes`` is given up next. Returns the new
+    hidden flags. When the parent is hidden nothing can be subtracted from it, so there
+    is nothing more to hide.
     """
     hidden = list(children_hidden)
     if not parent_shown:
@@ -113,8 +117,8 @@ def protect_relation(
 
     def exposed() -> bool:
         return any(hidden) and any(
-            sum(c for c, h in zip(side, hidden, strict=True) if h) < rules.min_people
-            for side in sides
+            sum(c for c, h in zip(values, hidden, strict=True) if h) < least
+            for values, least in sides
         )
 
     while exposed():
@@ -180,8 +184,9 @@ def decide(figures: Figures, rules: Rules) -> tuple[_Decisions, dict[str, list[_
         groups = [all_groups[i] for i in live]
         rows = [{r.key: r for r in g.domains} for g in groups]
         people = [g.people for g in groups]
+        least = rules.min_people
         hidden = protect_relation(
-            not total.group, [flags[i].group for i in live], [people], people, rules
+            not total.group, [flags[i].group for i in live], [(people, least)], people, rules
         )
         for i, h in zip(live, hidden, strict=True):
             flags[i].group = h
@@ -193,8 +198,8 @@ def decide(figures: Figures, rules: Rules) -> tuple[_Decisions, dict[str, list[_
                 not total.domains[key],
                 [flags[i].domains[key] for i in live],
                 [
-                    [r[key].chose for r in rows],
-                    [g.people - r[key].chose for g, r in zip(groups, rows, strict=True)],
+                    ([r[key].chose for r in rows], least),
+                    ([g.people - r[key].chose for g, r in zip(groups, rows, strict=True)], least),
                 ],
                 people,
                 rules,
@@ -202,10 +207,14 @@ def decide(figures: Figures, rules: Rules) -> tuple[_Decisions, dict[str, list[_
             for i, h in zip(live, hidden, strict=True):
                 flags[i].domains[key] = h
             scale_people = [r[key].scale_people for r in rows]
+            # The hidden means together must count enough people and must not be all
+            # lowest or all highest answers: the total minus the shown would say so.
+            sums = [(r[key].scale_mean or 0.0) * r[key].scale_answers for r in rows]
+            rest = [r[key].scale_answers - s for r, s in zip(rows, sums, strict=True)]
             hidden = protect_relation(
                 not total.scales[key],
                 [flags[i].scales[key] for i in live],
-                [scale_people],
+                [(scale_people, least), (sums, SOME), (rest, SOME)],
                 scale_people,
                 rules,
             )
