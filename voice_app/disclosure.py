@@ -173,6 +173,7 @@ def decide(figures: Figures, rules: Rules) -> tuple[_Decisions, dict[str, list[_
     anyone, and it takes no part in the sums (it cannot hide or expose another group).
     """
     total = _primary(figures.total, rules)
+    total.group = total.group and figures.total.people > 0  # "nobody yet" is no secret
     decided: dict[str, list[_Decisions]] = {}
     keys = [d.key for d in figures.domains]
     for dimension, all_groups in figures.breakdowns.items():

@@ -8,6 +8,7 @@ Arguments (each may repeat where it takes a list):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from voice_app.models import Audience
@@ -16,6 +17,14 @@ from voice_app.priorities import DIMENSIONS, FilterError, Filters
 
 MAX_VALUES = 200  # per argument: more than any real filter, fewer than a flood
 BREAKDOWN_ARGUMENT = "by"
+
+
+_AREA_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
+
+
+def _is_number(text: str) -> bool:
+    # ASCII only: "²".isdigit() is true, but int("²") fails.
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def _values(args: Mapping[str, Sequence[str]], name: str) -> list[str]:
@@ -40,7 +49,7 @@ def parse_filters(
     if len(framework_values) > 1:
         raise FilterError("framework")
     if framework_values:
-        if not framework_values[0].isdigit() or len(framework_values[0]) > 9:
+        if not _is_number(framework_values[0]):
             raise FilterError("framework")
         framework = int(framework_values[0])
     else:
@@ -55,7 +64,7 @@ def parse_filters(
         raise FilterError("audience") from error
 
     areas = tuple(_values(args, "area"))
-    if any(len(a) > 32 for a in areas):
+    if not all(_AREA_CODE.match(a) for a in areas):
         raise FilterError("area")
     if allowed_areas is not None:
         allowed = tuple(sorted(set(allowed_areas)))
@@ -66,7 +75,7 @@ def parse_filters(
             raise FilterError("area_scope")
 
     sessions = _values(args, "session")
-    if any(not s.isdigit() or len(s) > 9 for s in sessions):
+    if not all(_is_number(s) for s in sessions):
         raise FilterError("session")
 
     quarters: list[Quarter | None] = []
