@@ -47,6 +47,7 @@ def create_app(
 
     from voice_app import (
         admin,
+        api,
         auth,
         codesign,
         facilitator,
@@ -64,6 +65,7 @@ def create_app(
     app.register_blueprint(codesign.bp)
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(safeguarding.bp)
+    app.register_blueprint(api.bp)
 
     from voice_app import cli, errors, i18n, security, translate
 

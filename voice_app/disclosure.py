@@ -35,6 +35,11 @@ class Rules:
     min_people: int = 10
     round_to: int = 5
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Rules:
+        """The rules a deployment set (VOICE_MIN_CELL_SIZE, VOICE_ROUND_COUNTS_TO)."""
+        return cls(int(config["MIN_CELL_SIZE"]), int(config["ROUND_COUNTS_TO"]))
+
     def __post_init__(self) -> None:
         if self.min_people < 1 or self.round_to < 1:
             raise ValueError("the minimum and the rounding base must be at least 1")

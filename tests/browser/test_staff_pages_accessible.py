@@ -31,6 +31,9 @@ def sign_in(page: Page, username: str) -> None:
     page.wait_for_url("**/staff/")
 
 
+FILES = ("/static/", "/research/export/")  # downloads, not pages
+
+
 def crawl(page: Page, start: str) -> list[str]:
     """Every same-site GET page reachable by links from ``start``."""
     seen: list[str] = []
@@ -43,7 +46,7 @@ def crawl(page: Page, start: str) -> list[str]:
         page.goto(path)
         for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
             parts = urlsplit(urljoin(page.url, href))
-            if parts.netloc != urlsplit(page.url).netloc or parts.path.startswith("/static/"):
+            if parts.netloc != urlsplit(page.url).netloc or parts.path.startswith(FILES):
                 continue
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             if target not in seen and target not in queue:

@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "participant.bind_kiosk",
         "participant.start",
         "participant.next_person",
+        # The API's own description; the figures need a token.
+        "api.openapi",
     }
 )
 
@@ -32,6 +34,8 @@ def access_rule(app: Flask, endpoint: str) -> str:
     view = app.view_functions[endpoint]
     if getattr(view, "participant_access", False):
         return "participant"
+    if getattr(view, "api_access", None) == "token":
+        return "api-token"
     roles = getattr(view, "required_roles", None)
     if roles is None:
         return "public"

@@ -25,3 +25,6 @@ def users() -> ResponseReturnValue:
     record_event(db.session, "staff_user.list", actor_id=actor.id if actor else None)
     db.session.commit()
     return render_template("admin/users.html", staff=staff)
+
+
+from voice_app.admin import api_clients  # noqa: E402,F401 - routes register on import

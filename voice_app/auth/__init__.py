@@ -90,6 +90,7 @@ def _navigation(user: StaffUser) -> list[NavItem]:
         (str(_l("Your work")), "auth.home", ()),
         (str(_l("Question studio")), "codesign.bank_list", (Role.ADVISOR, Role.RESEARCHER)),
         (str(_l("Flows")), "codesign.flows", (Role.RESEARCHER,)),
+        (str(_l("What matters")), "research.priorities", (Role.RESEARCHER,)),
         (str(_l("Sessions")), "facilitator.sessions", (Role.FACILITATOR,)),
         (str(_l("Withdrawals")), "facilitator.withdraw", (Role.FACILITATOR, Role.RESEARCHER)),
         (str(_l("Safeguarding")), "safeguarding.flags", (Role.SAFEGUARDING_LEAD,)),
@@ -104,6 +105,7 @@ def _navigation(user: StaffUser) -> list[NavItem]:
             (Role.RESEARCHER, Role.FACILITATOR, Role.ADMIN),
         ),
         (str(_l("Staff accounts")), "admin.users", (Role.ADMIN,)),
+        (str(_l("API clients")), "admin.api_clients", (Role.ADMIN,)),
     ]
     return [
         NavItem(label, url_for(endpoint), request.endpoint == endpoint)

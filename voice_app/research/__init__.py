@@ -30,4 +30,9 @@ def languages() -> ResponseReturnValue:
     )
 
 
-from voice_app.research import safeguarding_terms  # noqa: E402,F401 - routes register on import
+# Routes register on import.
+from voice_app.research import (  # noqa: E402
+    exports,  # noqa: F401
+    priorities_views,  # noqa: F401
+    safeguarding_terms,  # noqa: F401
+)
