@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 FLASK := $(BIN)/flask --app voice_app
 
-.PHONY: run test lint format translations install install-test clean-venv
+.PHONY: run test lint format translations install install-test clean-venv bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ test: install-test translations lint
 		echo "=== Test suite on PostgreSQL ==="; \
 		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "=== PostgreSQL run skipped: VOICE_TEST_POSTGRES_URL is not set ==="; fi
+
+# Benchmarks: builds 1,000,000 answers on SQLite and PostgreSQL (when reachable) and
+# times the dashboard's figures against COUNT(*). A few minutes; see bench/README.md.
+bench: install
+	@for script in bench/*.py; do echo "=== $$script ==="; $(BIN)/python $$script || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV) node_modules

@@ -20,9 +20,11 @@ from voice_app.content_translations import (
     read_content_file,
 )
 from voice_app.coverage import flow_fully_translated
+from voice_app.export_cli import export_command
 from voice_app.extensions import db
 from voice_app.i18n import coverage_report
 from voice_app.models import OutcomeFramework, Role, SafeguardingTerm, StaffUser
+from voice_app.retention_cli import purge_command
 from voice_app.screening import load_starter_terms
 
 DEMO_LOGINS_FILE = "demo_logins.json"
@@ -36,6 +38,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audio_command)
     app.cli.add_command(coverage_command)
     app.cli.add_command(safeguarding_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(export_command)
 
 
 @click.command("init")
