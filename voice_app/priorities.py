@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, and_, distinct, extract, func, select
+from sqlalchemy import and_, distinct, extract, func, select, text
 from sqlalchemy.orm import Session
 
 from voice_app.models import (
@@ -127,12 +127,13 @@ class GroupCounts:
 
 @dataclass(frozen=True)
 class FineKey:
-    """The finest grain counted: every person falls in exactly one."""
+    """A group at the grain counted: every person falls in exactly one. Dimensions not
+    asked for are None (they are not needed to add up the breakdowns asked for)."""
 
-    audience: str
-    area_code: str
-    session_id: int
-    quarter: Quarter
+    audience: str | None
+    area_code: str | None
+    session_id: int | None
+    quarter: Quarter | None
 
     def value(self, dimension: str) -> str:
         if dimension == "audience":
@@ -373,26 +374,66 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-_FINE_PEOPLE = (
-    Participant.audience,
-    Participant.area_id,
-    Participant.session_id,
-    extract("year", Participant.started_at),
-    extract("month", Participant.started_at),
-)
+def _grain(breakdowns: Sequence[str]) -> list[Any]:
+    """The columns to group by: only the dimensions asked for (quarter = year, month)."""
+    columns: list[Any] = []
+    if "audience" in breakdowns:
+        columns.append(Participant.audience)
+    if "area" in breakdowns:
+        columns.append(Participant.area_id)
+    if "session" in breakdowns:
+        columns.append(Participant.session_id)
+    if "quarter" in breakdowns:
+        columns += [
+            extract("year", Participant.started_at),
+            extract("month", Participant.started_at),
+        ]
+    return columns
 
 
-def _fine_key(
-    areas: Mapping[int, str], audience: Any, area_id: int, session_id: int, year: Any, month: Any
-) -> FineKey:
-    audience_value = audience.value if isinstance(audience, Audience) else str(audience)
-    return FineKey(audience_value, areas[area_id], int(session_id), Quarter.of_month(year, month))
+class _Keys:
+    """Turns a row's grain values into a FineKey; dimensions not asked for are None."""
+
+    def __init__(self, breakdowns: Sequence[str], areas: Mapping[int, str]):
+        self.breakdowns = set(breakdowns)
+        self.areas = areas
+        self.cache: dict[tuple[Any, ...], FineKey] = {}
+
+    def __call__(self, values: Sequence[Any]) -> FineKey:
+        values = tuple(values)
+        key = self.cache.get(values)
+        if key is None:
+            key = self.cache[values] = self._build(list(values))
+        return key
+
+    def _build(self, values: list[Any]) -> FineKey:
+        audience = area = session = quarter = None
+        if "audience" in self.breakdowns:
+            raw = values.pop(0)
+            audience = raw.value if isinstance(raw, Audience) else str(raw)
+        if "area" in self.breakdowns:
+            area = self.areas[values.pop(0)]
+        if "session" in self.breakdowns:
+            session = int(values.pop(0))
+        if "quarter" in self.breakdowns:
+            quarter = Quarter.of_month(values.pop(0), values.pop(0))
+        return FineKey(audience, area, session, quarter)
+
+    def of_retained(self, row: Any) -> FineKey:
+        asked = self.breakdowns
+        return FineKey(
+            row.audience.value if "audience" in asked else None,
+            self.areas[row.area_id] if "area" in asked else None,
+            row.session_id if "session" in asked else None,
+            Quarter.of(row.started_on) if "quarter" in asked else None,
+        )
 
 
 def fine_counts(
-    db_session: Session, filters: Filters
+    db_session: Session, filters: Filters, breakdowns: Sequence[str] = DIMENSIONS
 ) -> tuple[tuple[DomainInfo, ...], dict[FineKey, GroupCounts]]:
-    """Counts at the finest grain, for live answers and retained tallies together."""
+    """Counts per group of the breakdowns asked for (together: every person falls in
+    exactly one key), for live answers and retained tallies together."""
     domains = framework_domains(db_session, filters.framework_version)
     framework_id = _framework_id(db_session, filters.framework_version)
     areas = _area_ids(db_session, filters)
@@ -402,63 +443,84 @@ def fine_counts(
         return domains, fine
     domain_ids = list(key_of)
     where = _where_people(filters, areas)
+    grain = _grain(breakdowns)
+    keys = _Keys(breakdowns, areas)
+    width = len(grain)
+    if db_session.get_bind().dialect.name == "postgresql":
+        # The per-person groupings below sort about as many rows as there are answers;
+        # PostgreSQL's default 4 MB of sort memory sends them to disk.
+        db_session.execute(text("SET LOCAL work_mem = '64MB'"))
 
-    # People who answered a "what matters most" question for this framework.
-    people: Select[Any] = (
-        select(*_FINE_PEOPLE, func.count(distinct(Answer.participant_id)))
+    # How many put each domain 1st, 2nd or 3rd; a person asked twice (a flow could ask
+    # for a top 3 twice) counts once, at their best place.
+    choices = (
+        select()
         .select_from(AnswerChoice)
         .join(Answer, Answer.id == AnswerChoice.answer_id)
         .join(Participant, Participant.id == Answer.participant_id)
         .where(AnswerChoice.domain_id.in_(domain_ids), *where)
-        .group_by(*_FINE_PEOPLE)
     )
-    for *grain, count in db_session.execute(people):
-        fine[_fine_key(areas, *grain)].people += count
-
-    # Each person's best place for each domain (a flow could ask twice), then counted.
     best = (
-        select(
-            *[c.label(f"g{i}") for i, c in enumerate(_FINE_PEOPLE)],
+        choices.add_columns(
+            *[c.label(f"g{i}") for i, c in enumerate(grain)],
             AnswerChoice.domain_id.label("domain_id"),
-            func.min(AnswerChoice.rank).label("best"),
+            func.min(AnswerChoice.rank).label("rank"),
         )
-        .select_from(AnswerChoice)
-        .join(Answer, Answer.id == AnswerChoice.answer_id)
-        .join(Participant, Participant.id == Answer.participant_id)
-        .where(AnswerChoice.domain_id.in_(domain_ids), *where)
-        .group_by(Answer.participant_id, AnswerChoice.domain_id, *_FINE_PEOPLE)
+        .group_by(Answer.participant_id, AnswerChoice.domain_id, *grain)
         .subquery()
     )
-    grain_cols = [best.c[f"g{i}"] for i in range(len(_FINE_PEOPLE))]
-    placed = select(*grain_cols, best.c.domain_id, best.c.best, func.count()).group_by(
-        *grain_cols, best.c.domain_id, best.c.best
+    best_grain = [best.c[f"g{i}"] for i in range(width)]
+    placed = select(*best_grain, best.c.domain_id, best.c.rank, func.count()).group_by(
+        *best_grain, best.c.domain_id, best.c.rank
     )
-    for *grain, domain_id, rank, count in db_session.execute(placed):
+    for row in db_session.execute(placed):
+        domain_id, rank, count = row[width:]
         if 1 <= rank <= len(RANK_POINTS):
-            fine[_fine_key(areas, *grain)].domains[key_of[domain_id]].ranked[rank - 1] += count
+            fine[keys(row[:width])].domains[key_of[domain_id]].ranked[rank - 1] += count
 
-    # Linked questions' answers on the common scale.
-    scale = (
+    # People who answered: every answer has a 1st place.
+    first = choices.where(AnswerChoice.rank == 1).group_by(*grain)
+    people = first.add_columns(*grain, func.count(distinct(Answer.participant_id)))
+    for row in db_session.execute(people):
+        fine[keys(row[:width])].people += row[width]
+
+    # Linked questions' answers on the common scale: summed per person first (without
+    # the participant table, which is joined once per person afterwards for the filters
+    # and the grain), so people are counted without a DISTINCT over every answer.
+    per_person = (
         select(
-            *_FINE_PEOPLE,
-            QuestionVersionDomain.domain_id,
-            func.count(distinct(Answer.participant_id)),
-            func.count(Answer.score),
-            func.sum(Answer.score),
+            Answer.participant_id.label("participant_id"),
+            QuestionVersionDomain.domain_id.label("domain_id"),
+            func.count(Answer.score).label("answers"),
+            func.sum(Answer.score).label("total"),
         )
         .select_from(Answer)
         .join(QuestionVersionDomain, QuestionVersionDomain.version_id == Answer.version_id)
-        .join(Participant, Participant.id == Answer.participant_id)
-        .where(Answer.score.is_not(None), QuestionVersionDomain.domain_id.in_(domain_ids), *where)
-        .group_by(*_FINE_PEOPLE, QuestionVersionDomain.domain_id)
+        .where(Answer.score.is_not(None), QuestionVersionDomain.domain_id.in_(domain_ids))
+        .group_by(Answer.participant_id, QuestionVersionDomain.domain_id)
+        .subquery()
     )
-    for *grain, domain_id, scale_people, answers, total in db_session.execute(scale):
-        counts = fine[_fine_key(areas, *grain)].domains[key_of[domain_id]]
+    scale = (
+        select(
+            *grain,
+            per_person.c.domain_id,
+            func.count(),
+            func.sum(per_person.c.answers),
+            func.sum(per_person.c.total),
+        )
+        .select_from(per_person)
+        .join(Participant, Participant.id == per_person.c.participant_id)
+        .where(*where)
+        .group_by(*grain, per_person.c.domain_id)
+    )
+    for row in db_session.execute(scale):
+        domain_id, scale_people, answers, total = row[width:]
+        counts = fine[keys(row[:width])].domains[key_of[domain_id]]
         counts.scale_people += scale_people
-        counts.scale_answers += answers
+        counts.scale_answers += int(answers or 0)
         counts.scale_sum += float(total or 0.0)
 
-    _add_retained(db_session, filters, framework_id, areas, key_of, fine)
+    _add_retained(db_session, filters, framework_id, key_of, keys, fine)
     return domains, fine
 
 
@@ -466,21 +528,17 @@ def _add_retained(
     db_session: Session,
     filters: Filters,
     framework_id: int,
-    areas: Mapping[int, str],
     key_of: Mapping[int, str],
+    keys: _Keys,
     fine: dict[FineKey, GroupCounts],
 ) -> None:
-    def key(row: Any) -> FineKey:
-        return FineKey(
-            row.audience.value, areas[row.area_id], row.session_id, Quarter.of(row.started_on)
-        )
-
+    areas = keys.areas
     for row in db_session.scalars(
         select(RetainedRespondents).where(
             _where_retained(RetainedRespondents, framework_id, filters, areas)
         )
     ):
-        fine[key(row)].people += row.people
+        fine[keys.of_retained(row)].people += row.people
     for row in db_session.scalars(
         select(RetainedDomainTally).where(
             _where_retained(RetainedDomainTally, framework_id, filters, areas)
@@ -488,7 +546,7 @@ def _add_retained(
     ):
         if row.domain_id not in key_of:
             continue
-        fine[key(row)].domains[key_of[row.domain_id]].add(
+        fine[keys.of_retained(row)].domains[key_of[row.domain_id]].add(
             DomainCounts(
                 [row.first, row.second, row.third],
                 row.scale_people,
@@ -504,7 +562,7 @@ def compute(
     breakdowns: Sequence[str] = (),
 ) -> Figures:
     """The figures for ``filters``, with a group per value of each breakdown."""
-    domains, fine = fine_counts(db_session, filters)
+    domains, fine = fine_counts(db_session, filters, breakdowns)
     quarters: list[Quarter] = []
     if "quarter" in breakdowns and fine:
         seen = sorted({k.quarter for k in fine})
