@@ -316,3 +316,19 @@ def published_figures(
     from voice_app.priorities import compute
 
     return publish(compute(db_session, filters, breakdowns), rules, generated_at)
+
+
+def published_for_args(
+    db_session: Any,
+    args: Mapping[str, Sequence[str]],
+    rules: Rules,
+    generated_at: datetime,
+    allowed_areas: Sequence[str] | None = None,
+) -> Published:
+    """The dashboard's, exports' and API's way in: filters and breakdowns read from query
+    arguments (voice_app.filter_args), counted and published. Raises FilterError."""
+    from voice_app.filter_args import parse_breakdowns, parse_filters
+    from voice_app.priorities import newest_framework_version
+
+    filters = parse_filters(args, lambda: newest_framework_version(db_session), allowed_areas)
+    return published_figures(db_session, filters, parse_breakdowns(args), rules, generated_at)

@@ -16,11 +16,10 @@ from flask.cli import with_appcontext
 
 from voice_app import exports
 from voice_app.audit import record_event
-from voice_app.disclosure import Rules, published_figures
+from voice_app.disclosure import Rules, published_for_args
 from voice_app.extensions import db
-from voice_app.filter_args import parse_breakdowns, parse_filters
 from voice_app.models import Audience
-from voice_app.priorities import DIMENSIONS, FilterError, newest_framework_version
+from voice_app.priorities import DIMENSIONS, FilterError
 
 FORMATS = ("csv", "json", "datapackage")
 STDOUT = "-"
@@ -90,9 +89,7 @@ def export_command(
     }
     rules = Rules.from_config(current_app.config)
     try:
-        filters = parse_filters(args, lambda: newest_framework_version(db.session))
-        breakdowns = parse_breakdowns(args)
-        published = published_figures(db.session, filters, breakdowns, rules, datetime.now(UTC))
+        published = published_for_args(db.session, args, rules, datetime.now(UTC))
     except FilterError as error:
         db.session.rollback()
         if error.code == "framework" and not args["framework"]:
@@ -124,11 +121,11 @@ def export_command(
         actor_id=None,
         cli=True,
         format=fmt,
-        breakdowns=list(breakdowns),
+        breakdowns=list(published.breakdowns),
         **published.filters,
     )
     db.session.commit()
     if output != STDOUT:
         click.echo(
-            f"Wrote {output} ({fmt}, outcome framework version {filters.framework_version})."
+            f"Wrote {output} ({fmt}, outcome framework version {published.framework_version})."
         )

@@ -9,66 +9,25 @@ name, and the data table right after it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, expect
-from sqlalchemy import select, update
 
 from tests.support.browser import VIEWPORTS, with_axe
 from tests.support.journey import load_demo_session
 from tests.support.page_audit import page_problems
-from tests.support.sessions import add_top_three_answers
+from tests.support.priorities import add_people
 from tests.support.staff import TEST_PASSWORD, make_staff
-from voice_app.demo import ensure_area
-from voice_app.extensions import db
 from voice_app.models import (
-    AnswerFormat,
     Audience,
-    FlowItem,
-    GroupSession,
-    Participant,
-    QuestionVersion,
     Role,
 )
 
 FIRST = ["feeling_safe", "stable_home", "right_help"]
 SECOND = ["stable_home", "right_help", "friends_belonging"]
 THIRD = ["right_help", "learning_school"]
-
-
-def add_people(
-    app: Flask,
-    session_id: int,
-    top_threes: Sequence[list[str]],
-    *,
-    audience: Audience | None = None,
-    started: datetime | None = None,
-    area_code: str | None = None,
-) -> None:
-    """People with these top 3s, then moved to another audience, quarter or area."""
-    with app.app_context():
-        flow_id = db.session.get(GroupSession, session_id).flow_id
-        version_id = db.session.scalar(
-            select(FlowItem.version_id)
-            .join(QuestionVersion, QuestionVersion.id == FlowItem.version_id)
-            .where(FlowItem.flow_id == flow_id, QuestionVersion.format == AnswerFormat.TOP_THREE)
-            .limit(1)
-        )
-    ids = add_top_three_answers(app, session_id, version_id, list(top_threes))
-    changes: dict[str, object] = {}
-    if audience is not None:
-        changes["audience"] = audience
-    if started is not None:
-        changes["started_at"] = started
-    with app.app_context():
-        if area_code is not None:
-            changes["area_id"] = ensure_area(db.session, area_code, f"Area {area_code}").id
-        if changes:
-            db.session.execute(update(Participant).where(Participant.id.in_(ids)).values(changes))
-        db.session.commit()
 
 
 def test_every_research_dashboard_state_passes_axe_at_tablet_and_phone_size(

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from tests.support.sessions import add_top_three_answers
+from voice_app.demo import ensure_area
 from voice_app.extensions import db
 from voice_app.models import (
     Answer,
     AnswerFormat,
     Area,
     Audience,
+    FlowItem,
     GroupSession,
     OutcomeDomain,
     Participant,
@@ -91,3 +94,35 @@ def add_person(
             )
         db.session.commit()
         return person.id
+
+
+def add_people(
+    app: Flask,
+    session_id: int,
+    top_threes: Sequence[list[str]],
+    *,
+    audience: Audience | None = None,
+    started: datetime | None = None,
+    area_code: str | None = None,
+) -> None:
+    """People with these top 3s, then moved to another audience, quarter or area."""
+    with app.app_context():
+        flow_id = db.session.get(GroupSession, session_id).flow_id
+        version_id = db.session.scalar(
+            select(FlowItem.version_id)
+            .join(QuestionVersion, QuestionVersion.id == FlowItem.version_id)
+            .where(FlowItem.flow_id == flow_id, QuestionVersion.format == AnswerFormat.TOP_THREE)
+            .limit(1)
+        )
+    ids = add_top_three_answers(app, session_id, version_id, list(top_threes))
+    changes: dict[str, object] = {}
+    if audience is not None:
+        changes["audience"] = audience
+    if started is not None:
+        changes["started_at"] = started
+    with app.app_context():
+        if area_code is not None:
+            changes["area_id"] = ensure_area(db.session, area_code, f"Area {area_code}").id
+        if changes:
+            db.session.execute(update(Participant).where(Participant.id.in_(ids)).values(changes))
+        db.session.commit()

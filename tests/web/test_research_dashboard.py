@@ -8,7 +8,6 @@ is a 400 naming the field, never a 500, and every view is audited.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,24 +15,18 @@ import html5lib
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tests.support.hostile import CONTROL_TEXTS, HOSTILE_TEXTS, assert_neutralised
 from tests.support.journey import load_demo_session
-from tests.support.sessions import add_top_three_answers
+from tests.support.priorities import add_people
 from tests.support.staff import log_in
-from voice_app.demo import ensure_area
 from voice_app.disclosure import Published, Rules, published_figures
 from voice_app.extensions import db
 from voice_app.filter_args import parse_filters
 from voice_app.models import (
-    AnswerFormat,
     Audience,
     AuditEvent,
-    FlowItem,
-    GroupSession,
-    Participant,
-    QuestionVersion,
     Role,
 )
 from voice_app.periods import Quarter
@@ -68,38 +61,6 @@ def demo(app: Flask, runner: FlaskCliRunner) -> int:
 @pytest.fixture
 def researcher(login_as) -> FlaskClient:
     return login_as(Role.RESEARCHER)
-
-
-def add_people(
-    app: Flask,
-    session_id: int,
-    top_threes: Sequence[list[str]],
-    *,
-    audience: Audience | None = None,
-    started: datetime | None = None,
-    area_code: str | None = None,
-) -> None:
-    """People with these top 3s, then moved to another audience, quarter or area."""
-    with app.app_context():
-        flow_id = db.session.get(GroupSession, session_id).flow_id
-        version_id = db.session.scalar(
-            select(FlowItem.version_id)
-            .join(QuestionVersion, QuestionVersion.id == FlowItem.version_id)
-            .where(FlowItem.flow_id == flow_id, QuestionVersion.format == AnswerFormat.TOP_THREE)
-            .limit(1)
-        )
-    ids = add_top_three_answers(app, session_id, version_id, list(top_threes))
-    changes: dict[str, object] = {}
-    if audience is not None:
-        changes["audience"] = audience
-    if started is not None:
-        changes["started_at"] = started
-    with app.app_context():
-        if area_code is not None:
-            changes["area_id"] = ensure_area(db.session, area_code, f"Area {area_code}").id
-        if changes:
-            db.session.execute(update(Participant).where(Participant.id.in_(ids)).values(changes))
-        db.session.commit()
 
 
 def published(app: Flask, query: dict[str, list[str]], by: tuple[str, ...] = ()) -> Published:

@@ -26,11 +26,11 @@ from werkzeug.routing import RequestRedirect
 from voice_app import api_clients, exports
 from voice_app.api.openapi import spec
 from voice_app.audit import record_event
-from voice_app.disclosure import Rules, published_figures
+from voice_app.disclosure import Rules, published_for_args
 from voice_app.extensions import db
-from voice_app.filter_args import BREAKDOWN_ARGUMENT, parse_breakdowns, parse_filters
+from voice_app.filter_args import BREAKDOWN_ARGUMENT
 from voice_app.models import ApiClient, OutcomeFramework
-from voice_app.priorities import FilterError, framework_domains, newest_framework_version
+from voice_app.priorities import FilterError, framework_domains
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -111,18 +111,12 @@ def priorities() -> ResponseReturnValue:
         return error_response("unknown_argument", 400)
     args = {name: request.args.getlist(name) for name in request.args}
     try:
-        filters = parse_filters(
-            args,
-            lambda: newest_framework_version(db.session),
-            allowed_areas=list(client.area_codes or []),
-        )
-        breakdowns = parse_breakdowns(args)
-        published = published_figures(
+        published = published_for_args(
             db.session,
-            filters,
-            breakdowns,
+            args,
             Rules.from_config(current_app.config),
             datetime.now(UTC),
+            allowed_areas=list(client.area_codes or []),
         )
     except FilterError as error:
         db.session.rollback()
@@ -146,7 +140,7 @@ def priorities() -> ResponseReturnValue:
         actor_id=None,
         target_type="api_client",
         target_id=client.id,
-        breakdowns=list(breakdowns),
+        breakdowns=list(published.breakdowns),
         **published.filters,
     )
     db.session.commit()

@@ -18,12 +18,11 @@ from flask_babel import gettext as _
 from voice_app import exports
 from voice_app.audit import record_event
 from voice_app.auth.access import current_staff_user, staff_required
-from voice_app.disclosure import Rules, published_figures
+from voice_app.disclosure import Rules, published_for_args
 from voice_app.errors import render_error
 from voice_app.extensions import db
-from voice_app.filter_args import parse_breakdowns, parse_filters
 from voice_app.models import Role
-from voice_app.priorities import FilterError, newest_framework_version
+from voice_app.priorities import FilterError
 from voice_app.research import bp
 from voice_app.research.priorities_views import page_error
 
@@ -46,14 +45,8 @@ def export_file(fmt: str) -> ResponseReturnValue:
         return _bad_request(_("Choose CSV, JSON or a data package to download."))
     args = {name: request.args.getlist(name) for name in request.args}
     try:
-        filters = parse_filters(args, lambda: newest_framework_version(db.session))
-        breakdowns = parse_breakdowns(args)
-        published = published_figures(
-            db.session,
-            filters,
-            breakdowns,
-            Rules.from_config(current_app.config),
-            datetime.now(UTC),
+        published = published_for_args(
+            db.session, args, Rules.from_config(current_app.config), datetime.now(UTC)
         )
     except FilterError as error:
         db.session.rollback()
@@ -72,7 +65,7 @@ def export_file(fmt: str) -> ResponseReturnValue:
         "priorities.export",
         actor_id=actor.id if actor else None,
         format=fmt,
-        breakdowns=list(breakdowns),
+        breakdowns=list(published.breakdowns),
         **published.filters,
     )
     db.session.commit()
