@@ -47,13 +47,14 @@ format: $(VENV)/.installed-test
 	$(BIN)/ruff format voice_app tests $(wildcard bench)
 	$(BIN)/ruff check --fix voice_app tests $(wildcard bench)
 
-# The whole suite on SQLite, then again on PostgreSQL when VOICE_TEST_POSTGRES_URL is set.
+# The whole suite on SQLite, then again on PostgreSQL when VOICE_TEST_POSTGRES_URL is set
+# (tests/unit never touch a database, so they run once).
 test: install-test translations lint
 	@echo "=== Test suite on SQLite ==="
 	VOICE_TEST_DATABASE=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 	@if [ -n "$$VOICE_TEST_POSTGRES_URL" ]; then \
 		echo "=== Test suite on PostgreSQL ==="; \
-		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
+		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) tests/web tests/browser; \
 	else echo "=== PostgreSQL run skipped: VOICE_TEST_POSTGRES_URL is not set ==="; fi
 
 # Benchmarks: builds 1,000,000 answers on SQLite and PostgreSQL (when reachable) and
