@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -83,29 +84,65 @@ def find_user(db_session: Session, username: str) -> StaffUser | None:
     )
 
 
-def authenticate(db_session: Session, username: str, password: str) -> StaffUser | None:
-    """Return the user when the password is right and the account active, else None.
+@dataclass(frozen=True)
+class Lockout:
+    """After ``failures`` wrong passwords in a row, an account refuses every sign-in,
+    the right password included, for ``minutes``. Counted in the database, so it holds
+    across workers and restarts."""
+
+    failures: int = 5
+    minutes: int = 15
+
+
+def authenticate(
+    db_session: Session, username: str, password: str, lockout: Lockout = Lockout()
+) -> StaffUser | None:
+    """Return the user when the password is right, the account active and not locked.
 
     The caller shows one message for every failure, so a failed sign-in never says
-    whether the username exists.
+    whether the username exists or is locked. A locked account's password is still
+    checked, so a locked sign-in takes as long as any other.
     """
     user = find_user(db_session, username) if len(username) <= 64 else None
     result = check_password(user.password_hash if user else None, password[:MAX_PASSWORD_LENGTH])
-    if user is None or not result.ok or not user.is_active:
-        if user is not None:
-            user.failed_logins += 1
+    if user is None:
+        return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        record_event(
+            db_session,
+            "auth.login_locked",
+            actor_id=None,
+            target_type="staff_user",
+            target_id=user.id,
+        )
+        return None
+    if not result.ok or not user.is_active:
+        user.failed_logins += 1
+        record_event(
+            db_session,
+            "auth.login_failed",
+            actor_id=None,
+            target_type="staff_user",
+            target_id=user.id,
+        )
+        if user.failed_logins >= lockout.failures:
+            user.locked_until = now + timedelta(minutes=lockout.minutes)
+            user.failed_logins = 0
             record_event(
                 db_session,
-                "auth.login_failed",
+                "auth.account_locked",
                 actor_id=None,
                 target_type="staff_user",
                 target_id=user.id,
+                minutes=lockout.minutes,
             )
         return None
     if result.new_hash:
         user.password_hash = result.new_hash
     user.failed_logins = 0
-    user.last_login_at = utcnow()
+    user.locked_until = None
+    user.last_login_at = now
     record_event(
         db_session, "auth.login", actor_id=user.id, target_type="staff_user", target_id=user.id
     )

@@ -50,6 +50,9 @@ class Defaults:
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_HEADERS_ENABLED = False
     JOIN_CODE_FAILURES_LIMIT = "10 per 5 minutes"
+    LOGIN_FAILURES_LIMIT = "10 per 5 minutes"  # per client, on top of the account lock
+    LOGIN_LOCKOUT_FAILURES = 5  # wrong passwords in a row that lock an account
+    LOGIN_LOCKOUT_MINUTES = 15
     WITHDRAWAL_CODE_FAILURES_LIMIT = "10 per 5 minutes"
 
 

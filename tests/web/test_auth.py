@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -10,7 +12,7 @@ from sqlalchemy import func, select
 from tests.support.forms import csrf_token, submit
 from tests.support.staff import TEST_PASSWORD, log_in, make_staff
 from voice_app.extensions import db
-from voice_app.models import AuditEvent, Role, StaffUser, WebSession
+from voice_app.models import AuditEvent, Role, StaffUser, WebSession, utcnow
 from voice_app.server_session import hash_session_id
 
 FAILED_MESSAGE = "The username or password is not right."
@@ -176,3 +178,47 @@ def test_inactive_account_cannot_sign_in(app, client):
     response = log_in(client, "gone")
     assert response.status_code == 400
     assert FAILED_MESSAGE in response.get_data(as_text=True)
+
+
+def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(app, client, staff):
+    username = staff[Role.ADMIN]
+    for _attempt in range(5):
+        refused = log_in(client, username, "not-the-password-at-all")
+        assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "an account is locked for 15 minutes" in page
+    # Locked: the right password is refused too, with the same words as any failure.
+    locked = log_in(client, username)
+    assert locked.status_code == 400
+    assert "The username or password is not right" in locked.get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+        actions = db.session.scalars(
+            select(AuditEvent.action).where(AuditEvent.target_id == str(user.id))
+        ).all()
+        assert actions.count("auth.login_failed") == 5
+        assert "auth.account_locked" in actions and "auth.login_locked" in actions
+        # Fifteen minutes later the right password works again, and the count restarts.
+        user.locked_until = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert log_in(client, username).status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+        assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_a_right_password_before_the_fifth_try_resets_the_count(app, client, staff):
+    username = staff[Role.RESEARCHER]
+    for _attempt in range(4):
+        log_in(client, username, "not-the-password-at-all")
+    assert log_in(client, username).status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
+        assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_one_client_gets_ten_failed_sign_ins_in_five_minutes(app, client):
+    # Different (unknown) usernames: the per-account lock never applies, the limit does.
+    for attempt in range(10):
+        assert log_in(client, f"nobody-{attempt}", "wrong-password-x").status_code == 400
+    assert log_in(client, "nobody-else", "wrong-password-x").status_code == 429

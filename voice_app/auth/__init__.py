@@ -5,16 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from voice_app.accounts import authenticate
+from voice_app.accounts import Lockout, authenticate
 from voice_app.audit import record_event
 from voice_app.auth.access import SESSION_USER_KEY, current_staff_user, staff_required
 from voice_app.auth.forms import LoginForm
-from voice_app.extensions import db
+from voice_app.extensions import db, limiter
 from voice_app.models import Role, StaffUser
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -29,14 +39,27 @@ def _safe_next(target: str | None) -> str:
     return url_for("auth.home")
 
 
+def _failed_sign_in(response: Response) -> bool:
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURES_LIMIT"],
+    methods=["POST"],
+    deduct_when=_failed_sign_in,
+)
 def login() -> ResponseReturnValue:
     if current_staff_user() is not None and request.method == "GET":
         return redirect(url_for("auth.home"))
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        user = authenticate(db.session, form.username.data or "", form.password.data or "")
+        lockout = Lockout(
+            current_app.config["LOGIN_LOCKOUT_FAILURES"],
+            current_app.config["LOGIN_LOCKOUT_MINUTES"],
+        )
+        user = authenticate(db.session, form.username.data or "", form.password.data or "", lockout)
         db.session.commit()
         if user is not None:
             session.clear()
@@ -44,9 +67,12 @@ def login() -> ResponseReturnValue:
             session[SESSION_USER_KEY] = user.id
             return redirect(_safe_next(request.args.get("next")))
         failed = True
-    return render_template("auth/login.html", form=form, failed=failed), 200 if not (
-        failed or form.errors
-    ) else 400
+    lockout_rule = {
+        "count": current_app.config["LOGIN_LOCKOUT_FAILURES"],
+        "minutes": current_app.config["LOGIN_LOCKOUT_MINUTES"],
+    }
+    page = render_template("auth/login.html", form=form, failed=failed, lockout=lockout_rule)
+    return page, 200 if not (failed or form.errors) else 400
 
 
 @bp.post("/logout")
