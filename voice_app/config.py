@@ -98,7 +98,7 @@ def _read_instance_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     namespace: dict[str, Any] = {"__file__": str(path)}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - the operator's own config file
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - the operator's own file  # nosec B102
     return {k: v for k, v in namespace.items() if k.isupper()}
 
 

@@ -34,7 +34,8 @@ def _summary(report: PurgeReport) -> list[str]:
         lines = [f"Deleted {answers} from {people} started before {day}; the figures stay."]
     else:
         lines = [
-            f"Dry run: would delete {answers} from {people} started before {day}; "
+            # Words for the operator, not SQL.
+            f"Dry run: would delete {answers} from {people} started before {day}; "  # nosec B608
             "the figures stay. Run again with --apply to delete."
         ]
     for framework in report.frameworks:
