@@ -32,6 +32,7 @@ from tests.support.browser import (
     VIEWPORTS,
     with_axe,
 )
+from tests.support.database import rendering_only
 from tests.support.journey import (
     assent,
     at_path,
@@ -311,6 +312,7 @@ def test_a_new_flag_is_announced_but_never_swaps_out_a_note_being_typed(
 # --- 2. axe on every page ---------------------------------------------------------------
 
 
+@rendering_only
 def test_every_facilitator_and_safeguarding_page_passes_axe_at_tablet_and_phone_size(
     app: Flask, runner: FlaskCliRunner, signed_in
 ) -> None:
@@ -458,6 +460,7 @@ def test_every_facilitator_and_safeguarding_page_passes_axe_at_tablet_and_phone_
 # --- 3. the printed sheet ---------------------------------------------------------------
 
 
+@rendering_only
 def test_the_session_sheet_prints_on_one_a4_page_with_the_qr_code_and_session_code(
     app: Flask, runner: FlaskCliRunner, signed_in
 ) -> None:

@@ -16,6 +16,7 @@ from flask.testing import FlaskCliRunner
 from playwright.sync_api import Browser, expect
 
 from tests.support.browser import VIEWPORTS, with_axe
+from tests.support.database import rendering_only
 from tests.support.journey import load_demo_session
 from tests.support.page_audit import page_problems
 from tests.support.priorities import add_people
@@ -30,6 +31,7 @@ SECOND = ["stable_home", "right_help", "friends_belonging"]
 THIRD = ["right_help", "learning_school"]
 
 
+@rendering_only
 def test_every_research_dashboard_state_passes_axe_at_tablet_and_phone_size(
     app: Flask, runner: FlaskCliRunner, browser: Browser, base_url: str
 ) -> None:

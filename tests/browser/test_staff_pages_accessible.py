@@ -17,8 +17,11 @@ from tests.support.browser import (
     assert_no_horizontal_scroll,
     with_axe,
 )
+from tests.support.database import rendering_only
 from tests.support.staff import TEST_PASSWORD
 from voice_app.models import Role
+
+pytestmark = rendering_only
 
 PUBLIC_PAGES = ["/", "/staff/login", "/no-such-page"]
 

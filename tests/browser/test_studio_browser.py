@@ -24,6 +24,7 @@ from tests.support.browser import (
     VIEWPORTS,
     with_axe,
 )
+from tests.support.database import rendering_only
 from tests.support.page_audit import page_problems
 from tests.support.staff import TEST_PASSWORD, log_in, make_staff
 from tests.support.studio import (
@@ -114,6 +115,7 @@ def tab_to(page: Page, predicate: str, *, key: str = "Tab", limit: int = TAB_LIM
 # --- 1. axe on every page ---------------------------------------------------------------
 
 
+@rendering_only
 def test_every_studio_page_in_every_state_passes_axe_at_tablet_and_phone_size(
     app: Flask, open_page
 ) -> None:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, create_engine, delete, text
 from sqlalchemy.engine import make_url
 
 from voice_app.database import normalise_url
 from voice_app.models import Base
+
+# Rendering checks (axe, layout, words on pages) do not depend on the database: they run
+# once, on the SQLite pass, so the PostgreSQL pass keeps to what the database changes.
+rendering_only = pytest.mark.skipif(
+    os.environ.get("VOICE_TEST_DATABASE") == "postgres",
+    reason="rendering check: database-independent, run once on SQLite",
+)
 
 
 def database_url_for_tests(tmp_dir: Path) -> str:

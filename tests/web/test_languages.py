@@ -9,10 +9,13 @@ import html5lib
 import pytest
 from babel.messages.pofile import read_po
 
+from tests.support.database import rendering_only
 from tests.support.forms import csrf_token
 from tests.support.participants import load_demo, post_page, question_form, skip_question
 from voice_app import starter_content as starter
 from voice_app.languages import LANGUAGES, SOURCE_LANGUAGE
+
+pytestmark = rendering_only
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
 LANGUAGE_CODES = [code for code in LANGUAGES if code != SOURCE_LANGUAGE]
