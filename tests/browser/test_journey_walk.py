@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from tests.support.browser import VIEWPORTS, assert_accessible, assert_no_horizontal_scroll
+from tests.support.database import javascript_only
 from tests.support.journey import (
     KIOSK_LABEL,
     WITHDRAWAL_CODE,
@@ -107,7 +108,12 @@ def expect_error_summary(page: Page, step_position: int) -> None:
 
 
 CASES = [
-    pytest.param(audience, javascript, id=f"{audience}-{'js' if javascript else 'no-js'}")
+    pytest.param(
+        audience,
+        javascript,
+        id=f"{audience}-{'js' if javascript else 'no-js'}",
+        marks=[javascript_only] if javascript else [],
+    )
     for audience in PLANS
     for javascript in (True, False)
 ]

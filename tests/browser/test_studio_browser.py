@@ -104,6 +104,9 @@ def tab_to(page: Page, predicate: str, *, key: str = "Tab", limit: int = TAB_LIM
     """
     for _ in range(limit):
         page.keyboard.press(key)
+        # A key that submitted a form starts a navigation: read focus on the new page
+        # once its stylesheet has loaded, not the browser's default ring before it.
+        page.wait_for_load_state("load")
         focused = focus_report(page)
         if focused["name"] != "body":
             assert focused["ring"] >= 3, f"focus is not visible on {focused['name']}"

@@ -20,6 +20,14 @@ rendering_only = pytest.mark.skipif(
 )
 
 
+# What JavaScript adds happens in the browser: without it the same answers reach the
+# database by plain forms, which the PostgreSQL pass still walks.
+javascript_only = pytest.mark.skipif(
+    os.environ.get("VOICE_TEST_DATABASE") == "postgres",
+    reason="JavaScript's part is database-independent; the no-JS walk runs on PostgreSQL",
+)
+
+
 def database_url_for_tests(tmp_dir: Path) -> str:
     """SQLite in a temporary folder, or PostgreSQL when VOICE_TEST_DATABASE=postgres.
 
