@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from voice_app.audit import record_event
 from voice_app.models import Area, Role, StaffRole, StaffUser, utcnow
-from voice_app.passwords import check_password, hash_password
+from voice_app.passwords import check_password, hash_password, is_breached
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -71,11 +72,55 @@ def create_staff_user(db_session: Session, new: NewStaffUser, *, actor_id: int |
     return user
 
 
-def check_new_password(password: str) -> None:
+class PasswordProblem(enum.Enum):
+    """Why a new password is refused. NCSC guidance: length and a list of common and
+    breached passwords, and no rules about which kinds of character to use."""
+
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    BREACHED = "breached"
+
+
+PASSWORD_PROBLEM_MESSAGES = {
+    PasswordProblem.TOO_SHORT: f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.",
+    PasswordProblem.TOO_LONG: f"Use a password of at most {MAX_PASSWORD_LENGTH} characters.",
+    PasswordProblem.BREACHED: (
+        "That password is on a list of known breached or common passwords. Choose another."
+    ),
+}
+
+
+def password_problem(password: str) -> PasswordProblem | None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        return PasswordProblem.TOO_SHORT
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"Use a password of at most {MAX_PASSWORD_LENGTH} characters.")
+        return PasswordProblem.TOO_LONG
+    if is_breached(password):
+        return PasswordProblem.BREACHED
+    return None
+
+
+def check_new_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem is not None:
+        raise AccountError(PASSWORD_PROBLEM_MESSAGES[problem])
+
+
+def set_password(
+    db_session: Session, user: StaffUser, password: str, *, actor_id: int | None
+) -> None:
+    """Give ``user`` a new password (checked as any new one is), audited."""
+    check_new_password(password)
+    if check_password(user.password_hash, password).ok:
+        raise AccountError("Choose a password different from the one you have now.")
+    user.password_hash = hash_password(password)
+    record_event(
+        db_session,
+        "staff_user.password_changed",
+        actor_id=actor_id,
+        target_type="staff_user",
+        target_id=user.id,
+    )
 
 
 def find_user(db_session: Session, username: str) -> StaffUser | None:
@@ -99,6 +144,10 @@ def authenticate(
 ) -> StaffUser | None:
     """Return the user when the password is right, the account active and not locked.
 
+    This is only the first step: the caller asks for the second factor before anyone is
+    signed in. A right password does not reset the count of wrong tries, so wrong
+    codes keep counting towards the lock-out however often the password is typed.
+
     The caller shows one message for every failure, so a failed sign-in never says
     whether the username exists or is locked. A locked account's password is still
     checked, so a locked sign-in takes as long as any other.
@@ -108,7 +157,7 @@ def authenticate(
     if user is None:
         return None
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
+    if is_locked(user, now):
         record_event(
             db_session,
             "auth.login_locked",
@@ -118,35 +167,58 @@ def authenticate(
         )
         return None
     if not result.ok or not user.is_active:
-        user.failed_logins += 1
-        record_event(
-            db_session,
-            "auth.login_failed",
-            actor_id=None,
-            target_type="staff_user",
-            target_id=user.id,
-        )
-        if user.failed_logins >= lockout.failures:
-            user.locked_until = now + timedelta(minutes=lockout.minutes)
-            user.failed_logins = 0
-            record_event(
-                db_session,
-                "auth.account_locked",
-                actor_id=None,
-                target_type="staff_user",
-                target_id=user.id,
-                minutes=lockout.minutes,
-            )
+        count_failed_sign_in(db_session, user, lockout, "auth.login_failed")
         return None
     if result.new_hash:
         user.password_hash = result.new_hash
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
     record_event(
-        db_session, "auth.login", actor_id=user.id, target_type="staff_user", target_id=user.id
+        db_session,
+        "auth.password_checked",
+        actor_id=None,
+        target_type="staff_user",
+        target_id=user.id,
     )
     return user
+
+
+def is_locked(user: StaffUser, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
+def count_failed_sign_in(
+    db_session: Session, user: StaffUser, lockout: Lockout, action: str, **detail: str
+) -> None:
+    """A wrong password or code: audited, and the last of ``lockout.failures`` locks."""
+    user.failed_logins += 1
+    record_event(
+        db_session, action, actor_id=None, target_type="staff_user", target_id=user.id, **detail
+    )
+    if user.failed_logins >= lockout.failures:
+        user.locked_until = utcnow() + timedelta(minutes=lockout.minutes)
+        user.failed_logins = 0
+        record_event(
+            db_session,
+            "auth.account_locked",
+            actor_id=None,
+            target_type="staff_user",
+            target_id=user.id,
+            minutes=lockout.minutes,
+        )
+
+
+def complete_sign_in(db_session: Session, user: StaffUser, *, second_factor: str) -> None:
+    """Both steps passed: the count of wrong tries starts again, and it is audited."""
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = utcnow()
+    record_event(
+        db_session,
+        "auth.login",
+        actor_id=user.id,
+        target_type="staff_user",
+        target_id=user.id,
+        second_factor=second_factor,
+    )
 
 
 def count_users(db_session: Session) -> int:

@@ -639,11 +639,19 @@ class StaffUser(Base):
     last_login_at: Mapped[datetime | None]
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    # The second factor (RFC 6238 TOTP). The secret is kept from the enrolment page on;
+    # it counts only once a code confirmed it (totp_enrolled_at). The last accepted time
+    # step stops a code being used twice.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     roles: Mapped[list[StaffRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
     areas: Mapped[list[Area]] = relationship(secondary="staff_area")
+    recovery_codes: Mapped[list[StaffRecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     @property
     def role_names(self) -> frozenset[str]:
@@ -651,6 +659,22 @@ class StaffUser(Base):
 
     def has_role(self, *roles: Role | str) -> bool:
         return bool(self.role_names & {str(r) for r in roles})
+
+
+class StaffRecoveryCode(Base):
+    """A one-time recovery code for a lost phone: only its SHA-256 is kept.
+
+    The codes are random (80 bits), so a fast hash is enough, as for API tokens.
+    """
+
+    __tablename__ = "staff_recovery_code"
+    __table_args__ = (UniqueConstraint("user_id", "code_sha256"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"))
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+    user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
 
 
 class StaffRole(Base):

@@ -1,8 +1,13 @@
-"""Password hashing with argon2id (argon2-cffi), with rehash when parameters change."""
+"""Password hashing with argon2id (argon2-cffi), with rehash when parameters change, and
+the shipped list of breached and common passwords (NCSC: block those, no composition rules)."""
 
 from __future__ import annotations
 
+import gzip
+import string
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -54,3 +59,36 @@ def check_password(stored_hash: str | None, password: str) -> PasswordCheck:
     if _hasher.check_needs_rehash(stored_hash):
         return PasswordCheck(ok=True, new_hash=_hasher.hash(password))
     return PasswordCheck(ok=True)
+
+
+BREACHED_PASSWORDS_FILE = Path(__file__).with_name("data") / "breached_passwords.txt.gz"
+# What people add to a common password to get past a rule: it does not make it uncommon.
+_TRAILING_PADDING = string.digits + string.punctuation + " "
+
+
+@cache
+def _breached_passwords() -> frozenset[str]:
+    with gzip.open(BREACHED_PASSWORDS_FILE, "rt", encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip())
+
+
+def _repeated_unit(text: str) -> str:
+    """ "abcabcabc" -> "abc"; text that is not a repetition comes back whole."""
+    period = (text + text).find(text, 1)
+    return text[:period] if 0 < period < len(text) else text
+
+
+def is_breached(password: str) -> bool:
+    """On the shipped list of breached and common passwords, ignoring capitals.
+
+    A listed password with digits or symbols added at the end, or said several times
+    over, counts as listed, and so does one or two characters said over and over.
+    """
+    listed = _breached_passwords()
+    word = password.casefold()
+    unit = _repeated_unit(word)
+    if unit in listed or len(unit) <= 2:  # "aaaaaaaaaaaa" is as common as any listed one
+        return True
+    padded_from = len(word.rstrip(_TRAILING_PADDING))
+    # Any listed start followed only by digits or symbols: "dragon2024!", "123456789012".
+    return any(word[:end] in listed for end in range(1, len(word) + 1) if end >= padded_from)

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.support.forms import csrf_token, submit
-from tests.support.staff import TEST_PASSWORD, log_in, make_staff
+from tests.support.staff import TEST_PASSWORD, log_in, make_staff, pass_second_factor
 from voice_app.extensions import db
 from voice_app.models import AuditEvent, Role, StaffUser, WebSession, utcnow
 from voice_app.server_session import hash_session_id
@@ -78,10 +78,11 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_comes_back(client, staff):
     assert response.headers["Location"].startswith("/staff/login?next=/admin/users")
     page = client.get(response.headers["Location"])
     token = csrf_token(page.get_data(as_text=True))
-    signed_in = client.post(
+    password_checked = client.post(
         response.headers["Location"],
         data={"csrf_token": token, "username": staff[Role.ADMIN], "password": TEST_PASSWORD},
     )
+    signed_in = pass_second_factor(client, password_checked, staff[Role.ADMIN])
     assert signed_in.headers["Location"] == "/admin/users"
 
 
@@ -96,7 +97,7 @@ def test_sign_in_never_redirects_off_site(client, staff, target):
             "password": TEST_PASSWORD,
         },
     )
-    assert response.headers["Location"] == "/staff/"
+    assert pass_second_factor(client, response, staff[Role.ADMIN]).headers["Location"] == "/staff/"
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.ADMIN])

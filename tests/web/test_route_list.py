@@ -18,6 +18,12 @@ PUBLIC_ENDPOINTS = frozenset(
         "static",
         "system.healthz",
         "auth.login",
+        # The later sign-in steps: each needs the session's "password checked" marker.
+        "auth.two_factor_enrol",
+        "auth.two_factor_continue",
+        "auth.two_factor_code",
+        "auth.two_factor_recovery",
+        "auth.new_password",
         # The way in for participants: a code, a tablet link, the Start button, next person.
         "participant.welcome",
         "participant.join",

@@ -22,10 +22,11 @@ from flask_babel import lazy_gettext as _l
 
 from voice_app.accounts import Lockout, authenticate
 from voice_app.audit import record_event
-from voice_app.auth.access import SESSION_USER_KEY, current_staff_user, staff_required
+from voice_app.auth.access import current_staff_user, staff_required
 from voice_app.auth.forms import LoginForm
 from voice_app.extensions import db, limiter
 from voice_app.models import Role, StaffUser
+from voice_app.passwords import is_breached
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
 
@@ -40,15 +41,20 @@ def _safe_next(target: str | None) -> str:
 
 
 def _failed_sign_in(response: Response) -> bool:
-    return response.status_code != 302
+    return response.status_code == 400
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
+# One count per client across the password and the second-factor steps.
+sign_in_limit = limiter.shared_limit(
     lambda: current_app.config["LOGIN_FAILURES_LIMIT"],
+    scope="staff-sign-in",
     methods=["POST"],
     deduct_when=_failed_sign_in,
 )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@sign_in_limit
 def login() -> ResponseReturnValue:
     if current_staff_user() is not None and request.method == "GET":
         return redirect(url_for("auth.home"))
@@ -62,10 +68,9 @@ def login() -> ResponseReturnValue:
         user = authenticate(db.session, form.username.data or "", form.password.data or "", lockout)
         db.session.commit()
         if user is not None:
-            session.clear()
-            session.rotate()  # a new id at sign-in: a planted cookie gains nothing
-            session[SESSION_USER_KEY] = user.id
-            return redirect(_safe_next(request.args.get("next")))
+            # Not signed in yet: the second factor comes next (auth/second_step.py).
+            breached = is_breached(form.password.data or "")
+            return second_step.begin(user, _safe_next(request.args.get("next")), breached=breached)
         failed = True
     lockout_rule = {
         "count": current_app.config["LOGIN_LOCKOUT_FAILURES"],
@@ -154,3 +159,6 @@ def staff_context() -> dict[str, object]:
 STAFF_BLUEPRINTS = frozenset(
     {"auth", "admin", "codesign", "facilitator", "research", "safeguarding"}
 )
+
+# The later sign-in steps register their views on bp; they need bp, so come last.
+from voice_app.auth import second_step  # noqa: E402

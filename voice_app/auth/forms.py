@@ -15,3 +15,38 @@ class LoginForm(FlaskForm):
         _l("Password"),
         validators=[InputRequired(message=_l("Enter your password")), Length(max=1000)],
     )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            InputRequired(message=_l("Enter the 6-digit code from your authenticator app")),
+            Length(max=20, message=_l("Enter the 6-digit code from your authenticator app")),
+        ],
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = StringField(
+        _l("Recovery code"),
+        validators=[
+            InputRequired(message=_l("Enter one of your recovery codes")),
+            Length(max=100, message=_l("Enter one of your recovery codes")),
+        ],
+    )
+
+
+class ContinueForm(FlaskForm):
+    """Only the CSRF token: a button that moves on."""
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[InputRequired(message=_l("Enter a new password")), Length(max=1000)],
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[InputRequired(message=_l("Enter the new password again")), Length(max=1000)],
+    )
