@@ -67,13 +67,15 @@ def create_app(
     app.register_blueprint(safeguarding.bp)
     app.register_blueprint(api.bp)
 
-    from voice_app import cli, errors, i18n, security, translate
+    from voice_app import cli, compression, errors, i18n, security, static_assets, translate
 
     cli.init_app(app)
     translate.init_app(app)
     errors.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    static_assets.init_app(app)
+    compression.init_app(app)
 
     from voice_app.sanitise import clean_help_text
 

@@ -61,6 +61,9 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
 
 class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if app.static_url_path and request.path.startswith(app.static_url_path + "/"):
+            # Static files need no session: no database read, and (left empty) no write.
+            return ServerSession()
         session_id = request.cookies.get(self.get_cookie_name(app))
         if not session_id or len(session_id) > 128:
             return ServerSession()
