@@ -28,8 +28,16 @@ def create_app(
 
     app.url_map.converters["int"] = DatabaseId
     from voice_app.config import build_config
+    from voice_app.key_rotation import database_holds_keyed_hashes
 
-    app.config.update(build_config(Path(app.instance_path), os.environ, test_config))
+    app.config.update(
+        build_config(
+            Path(app.instance_path),
+            os.environ,
+            test_config,
+            keyed_hashes_stored=database_holds_keyed_hashes,
+        )
+    )
 
     from voice_app import passwords
 

@@ -23,6 +23,7 @@ from voice_app.coverage import flow_fully_translated
 from voice_app.export_cli import export_command
 from voice_app.extensions import db
 from voice_app.i18n import coverage_report
+from voice_app.keys_cli import keys_command
 from voice_app.models import OutcomeFramework, Role, SafeguardingTerm, StaffUser
 from voice_app.retention_cli import purge_command
 from voice_app.screening import load_starter_terms
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(safeguarding_command)
     app.cli.add_command(purge_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(keys_command)
 
 
 @click.command("init")

@@ -2,22 +2,32 @@
 
 Secrets are never in the repository. In development and testing the app creates
 its keys on first run in ``instance/`` (mode 600); in production it refuses to start
-without real keys, so a deployment can never run on a key anyone could guess.
+without real keys, so a deployment can never run on a key anyone could guess. In every
+environment a missing pseudonymisation key stops the app when the database already
+holds hashes made with it: a fresh key would silently break every one of them.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+from voice_app.pseudonyms import PseudonymKeys
 
 KNOWN_WEAK_KEYS = frozenset(
     {"", "dev", "development", "secret", "changeme", "change-me", "default", "test", "key"}
 )
 MIN_KEY_LENGTH = 32
-KEY_FILES = {"SECRET_KEY": "secret_key", "PSEUDONYM_KEY": "pseudonym_key"}
+# File names in instance/. pseudonym_key holds one key, before any rotation;
+# pseudonym_keys holds the key ring, oldest first, once the key has been rotated.
+KEY_FILES = {
+    "SECRET_KEY": "secret_key",
+    "PSEUDONYM_KEY": "pseudonym_key",
+    "PSEUDONYM_KEYS": "pseudonym_keys",
+}
 
 
 class ConfigError(RuntimeError):
@@ -57,12 +67,18 @@ class Defaults:
 
 
 def build_config(
-    instance_path: Path, environ: Mapping[str, str], overrides: Mapping[str, Any] | None
+    instance_path: Path,
+    environ: Mapping[str, str],
+    overrides: Mapping[str, Any] | None,
+    *,
+    keyed_hashes_stored: Callable[[str], bool] | None = None,
 ) -> dict[str, Any]:
     """Return the effective configuration for an app whose instance folder is given.
 
     Kept free of Flask so the rules can be tested on their own; the factory copies
-    the result into ``app.config``.
+    the result into ``app.config``. ``keyed_hashes_stored(database_url)`` says whether
+    the database holds pseudonymised hashes; it is asked only when no pseudonymisation
+    key is found, before one would be generated.
     """
     config: dict[str, Any] = {k: v for k, v in vars(Defaults).items() if k.isupper()}
     config.update(_read_instance_config(instance_path / "config.py"))
@@ -76,8 +92,13 @@ def build_config(
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'voice.db'}"
 
-    for name, filename in KEY_FILES.items():
-        config[name] = _resolve_key(name, config.get(name), instance_path / filename, env)
+    config["SECRET_KEY"] = _resolve_key(
+        "SECRET_KEY", config.get("SECRET_KEY"), instance_path / KEY_FILES["SECRET_KEY"], env
+    )
+    ring, source = _resolve_pseudonym_keys(config, instance_path, env, keyed_hashes_stored)
+    config["PSEUDONYM_KEYS"] = ring
+    config["PSEUDONYM_KEYS_SOURCE"] = source
+    config["PSEUDONYM_KEY"] = ring.current
 
     if env == "production" and (
         int(config["ARGON2_TIME_COST"]) < 2 or int(config["ARGON2_MEMORY_KIB"]) < 19456
@@ -124,20 +145,86 @@ def _resolve_key(name: str, given: Any, key_file: Path, env: str) -> str:
     elif key_file.exists():
         key = key_file.read_text(encoding="utf-8").strip()
     elif env == "production":
-        raise ConfigError(
-            f"{name} is missing. Set VOICE_{name} or write a random value of at least "
-            f"{MIN_KEY_LENGTH} characters to {key_file} (mode 600). "
-            "Production never generates keys by itself."
-        )
+        raise ConfigError(_missing_key_message(name, key_file))
     else:
         key = _generate_key_file(key_file)
-    if env == "production" and (key.lower() in KNOWN_WEAK_KEYS or len(key) < MIN_KEY_LENGTH):
+    if env == "production":
+        _refuse_weak_key(name, key)
+    return key
+
+
+def _missing_key_message(name: str, key_file: Path) -> str:
+    return (
+        f"{name} is missing. Set VOICE_{name} or write a random value of at least "
+        f"{MIN_KEY_LENGTH} characters to {key_file} (mode 600). "
+        "Production never generates keys by itself."
+    )
+
+
+def _refuse_weak_key(name: str, key: str) -> None:
+    if key.lower() in KNOWN_WEAK_KEYS or len(key) < MIN_KEY_LENGTH:
         raise ConfigError(
             f"{name} is too short or a well-known default. Use at least "
             f"{MIN_KEY_LENGTH} random characters, e.g. from "
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
         )
-    return key
+
+
+def read_key_ring_file(path: Path) -> tuple[str, ...]:
+    """One key a line, oldest first; blank lines ignored."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip())
+
+
+def _resolve_pseudonym_keys(
+    config: Mapping[str, Any],
+    instance_path: Path,
+    env: str,
+    keyed_hashes_stored: Callable[[str], bool] | None,
+) -> tuple[PseudonymKeys, str]:
+    """The key ring and where it came from (a file path, or which setting).
+
+    In order: PSEUDONYM_KEYS (VOICE_PSEUDONYM_KEYS, keys separated by spaces or commas,
+    oldest first), instance/pseudonym_keys, PSEUDONYM_KEY, instance/pseudonym_key.
+    """
+    ring_file = instance_path / KEY_FILES["PSEUDONYM_KEYS"]
+    single_file = instance_path / KEY_FILES["PSEUDONYM_KEY"]
+    given_ring = config.get("PSEUDONYM_KEYS")
+    given_key = str(config["PSEUDONYM_KEY"]) if config.get("PSEUDONYM_KEY") else ""
+    if given_ring:
+        if isinstance(given_ring, str):
+            keys = tuple(given_ring.replace(",", " ").split())
+        else:
+            keys = tuple(str(key) for key in given_ring)
+        source = "PSEUDONYM_KEYS setting"
+    elif ring_file.exists():
+        keys, source = read_key_ring_file(ring_file), str(ring_file)
+    elif given_key:
+        keys, source = (given_key,), "PSEUDONYM_KEY setting"
+    elif single_file.exists():
+        keys, source = (single_file.read_text(encoding="utf-8").strip(),), str(single_file)
+    else:
+        keys, source = (), ""
+    if not keys or not all(keys):
+        if keyed_hashes_stored is not None and keyed_hashes_stored(str(config["DATABASE_URL"])):
+            raise ConfigError(
+                f"PSEUDONYM_KEY is missing ({single_file} and {ring_file} do not exist and "
+                "VOICE_PSEUDONYM_KEY is not set), but the database already holds linkage "
+                "references and withdrawal codes hashed with it. Restore the key file from "
+                "your backup (or set VOICE_PSEUDONYM_KEY) and start again. A new key would "
+                "make every stored code unusable, so the app will not make one."
+            )
+        if env == "production":
+            raise ConfigError(_missing_key_message("PSEUDONYM_KEY", single_file))
+        keys, source = (_generate_key_file(single_file),), str(single_file)
+    if given_key and given_key not in keys:
+        raise ConfigError(
+            f"PSEUDONYM_KEY is not one of the keys in {source}. Remove VOICE_PSEUDONYM_KEY "
+            "(the key ring's newest key is used) or restore the matching key ring."
+        )
+    if env == "production":
+        _refuse_weak_key("PSEUDONYM_KEY", keys[-1])
+    return PseudonymKeys(keys), source
 
 
 def _generate_key_file(key_file: Path) -> str:

@@ -35,7 +35,7 @@ from voice_app.models import (
     SessionStatus,
     utcnow,
 )
-from voice_app.pseudonyms import keyed_hash
+from voice_app.pseudonyms import WITHDRAWAL, PseudonymKeys, lookup_hashes, stored_hash
 from voice_app.session_codes import CODE_ALPHABET, looks_like_code, normalise_code
 
 WITHDRAWAL_CODE_LENGTH = 8
@@ -244,7 +244,7 @@ def finish(
     participant_id: str,
     stopped: bool,
     wants_to_talk: bool,
-    pseudonym_key: str,
+    pseudonym_key: str | PseudonymKeys,
 ) -> str | None:
     """End a participation. Returns a withdrawal code for 13+ and parents, else None.
 
@@ -274,8 +274,13 @@ def new_withdrawal_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-def withdrawal_code_hash(pseudonym_key: str, code: str) -> str:
-    return keyed_hash(pseudonym_key, "withdrawal", normalise_code(code))
+def withdrawal_code_hash(pseudonym_key: str | PseudonymKeys, code: str) -> str:
+    return stored_hash(pseudonym_key, WITHDRAWAL, normalise_code(code))
+
+
+def withdrawal_code_lookups(pseudonym_key: str | PseudonymKeys, code: str) -> tuple[str, ...]:
+    """The code's stored form under every key generation (see docs/decisions/0008)."""
+    return lookup_hashes(pseudonym_key, WITHDRAWAL, normalise_code(code))
 
 
 def first_unanswered_position(

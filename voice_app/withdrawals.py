@@ -24,7 +24,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from voice_app.audit import record_event
-from voice_app.journey import WITHDRAWAL_CODE_LENGTH, withdrawal_code_hash
+from voice_app.journey import WITHDRAWAL_CODE_LENGTH, withdrawal_code_lookups
 from voice_app.models import (
     Answer,
     GroupSession,
@@ -33,6 +33,7 @@ from voice_app.models import (
     StaffUser,
     Withdrawal,
 )
+from voice_app.pseudonyms import PseudonymKeys
 from voice_app.session_codes import CODE_ALPHABET, normalise_code
 
 
@@ -93,13 +94,13 @@ def _checked_code(typed_code: str) -> str:
 def _find_participant(
     db_session: Session,
     *,
-    pseudonym_key: str,
+    pseudonym_key: str | PseudonymKeys,
     typed_code: str,
     allowed_session_ids: Collection[int] | None,
     for_update: bool = False,
 ) -> Participant:
-    code_hmac = withdrawal_code_hash(pseudonym_key, _checked_code(typed_code))
-    query = select(Participant).where(Participant.withdrawal_code_hmac == code_hmac)
+    code_hmacs = withdrawal_code_lookups(pseudonym_key, _checked_code(typed_code))
+    query = select(Participant).where(Participant.withdrawal_code_hmac.in_(code_hmacs))
     if for_update:
         # Two people confirming at once: the second waits, then finds nothing.
         query = query.with_for_update()
@@ -124,7 +125,7 @@ def _answer_counts(db_session: Session, participant_id: str) -> tuple[int, int]:
 def preview_withdrawal(
     db_session: Session,
     *,
-    pseudonym_key: str,
+    pseudonym_key: str | PseudonymKeys,
     typed_code: str,
     actor: StaffUser,
     allowed_session_ids: Collection[int] | None,
@@ -164,7 +165,7 @@ def preview_withdrawal(
 def withdraw_by_code(
     db_session: Session,
     *,
-    pseudonym_key: str,
+    pseudonym_key: str | PseudonymKeys,
     typed_code: str,
     actor: StaffUser,
     allowed_session_ids: Collection[int] | None,

@@ -65,3 +65,62 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path):
 def test_unknown_environment_name_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="VOICE_ENV"):
         build_config(tmp_path, {"VOICE_ENV": "prod"}, None)
+
+
+# --- the pseudonymisation key: never a fresh one over hashes that depend on the old ---
+
+
+@pytest.mark.parametrize("env", ["development", "testing", "production"])
+def test_a_missing_pseudonym_key_with_stored_hashes_stops_the_app_and_makes_no_key(tmp_path, env):
+    asked: list[str] = []
+
+    def hashes_stored(url: str) -> bool:
+        asked.append(url)
+        return True
+
+    environ = {"VOICE_ENV": env, "VOICE_SECRET_KEY": "s" * 48}
+    with pytest.raises(ConfigError) as caught:
+        build_config(tmp_path, environ, None, keyed_hashes_stored=hashes_stored)
+    message = str(caught.value)
+    assert str(tmp_path / "pseudonym_key") in message
+    assert "already holds" in message and "Restore the key file" in message
+    assert not (tmp_path / "pseudonym_key").exists()
+    assert asked == [f"sqlite:///{tmp_path / 'voice.db'}"]
+
+
+def test_a_missing_pseudonym_key_with_no_stored_hashes_is_generated_outside_production(tmp_path):
+    config = build_config(tmp_path, {}, None, keyed_hashes_stored=lambda _url: False)
+    assert config["PSEUDONYM_KEY"] == (tmp_path / "pseudonym_key").read_text().strip()
+    assert config["PSEUDONYM_KEYS"].keys == (config["PSEUDONYM_KEY"],)
+
+
+def test_the_database_is_not_asked_when_the_key_is_there(tmp_path):
+    (tmp_path / "pseudonym_key").write_text("k" * 48 + "\n")
+
+    def must_not_be_asked(_url: str) -> bool:
+        raise AssertionError("asked the database although the key exists")
+
+    config = build_config(tmp_path, {}, None, keyed_hashes_stored=must_not_be_asked)
+    assert config["PSEUDONYM_KEY"] == "k" * 48
+
+
+def test_a_key_ring_file_wins_and_its_newest_key_hashes_new_values(tmp_path):
+    (tmp_path / "pseudonym_key").write_text("old" * 16 + "\n")
+    (tmp_path / "pseudonym_keys").write_text("old" * 16 + "\n\n" + "new" * 16 + "\n")
+    config = build_config(tmp_path, {}, None)
+    assert config["PSEUDONYM_KEYS"].keys == ("old" * 16, "new" * 16)
+    assert config["PSEUDONYM_KEY"] == "new" * 16
+    assert config["PSEUDONYM_KEYS_SOURCE"] == str(tmp_path / "pseudonym_keys")
+
+
+def test_a_key_ring_can_come_from_the_environment_oldest_first(tmp_path):
+    env = {"VOICE_PSEUDONYM_KEYS": f"{'a' * 40}, {'b' * 40}"}
+    config = build_config(tmp_path, env, None)
+    assert config["PSEUDONYM_KEYS"].keys == ("a" * 40, "b" * 40)
+    assert not (tmp_path / "pseudonym_key").exists()
+
+
+def test_a_pseudonym_key_setting_that_is_not_in_the_ring_is_refused(tmp_path):
+    (tmp_path / "pseudonym_keys").write_text("a" * 40 + "\n" + "b" * 40 + "\n")
+    with pytest.raises(ConfigError, match="not one of the keys"):
+        build_config(tmp_path, {"VOICE_PSEUDONYM_KEY": "c" * 40}, None)

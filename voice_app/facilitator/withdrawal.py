@@ -63,7 +63,7 @@ def withdraw() -> ResponseReturnValue:
     user = signed_in_staff()
     typed = form.code.data or ""
     lookup = {
-        "pseudonym_key": current_app.config["PSEUDONYM_KEY"],
+        "pseudonym_key": current_app.config["PSEUDONYM_KEYS"],
         "typed_code": typed,
         "actor": user,
         # A facilitator: only people of their own sessions. A researcher: anyone.

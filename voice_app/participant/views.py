@@ -382,7 +382,7 @@ def talk(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
                 participant_id=journey.participant_id or "",
                 stopped=journey.stopping,
                 wants_to_talk=request.form.get("talk") == "yes",
-                pseudonym_key=current_app.config["PSEUDONYM_KEY"],
+                pseudonym_key=current_app.config["PSEUDONYM_KEYS"],
             )
         except service.JourneyError:
             return closed_page()
