@@ -27,6 +27,7 @@ from voice_app.keys_cli import keys_command
 from voice_app.models import OutcomeFramework, Role, SafeguardingTerm, StaffUser
 from voice_app.retention_cli import purge_command
 from voice_app.screening import load_starter_terms
+from voice_app.staff_cli import reset_two_factor_command, set_password_command
 
 DEMO_LOGINS_FILE = "demo_logins.json"
 
@@ -34,6 +35,8 @@ DEMO_LOGINS_FILE = "demo_logins.json"
 def init_app(app: Flask) -> None:
     app.cli.add_command(init_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_password_command)
+    app.cli.add_command(reset_two_factor_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(content_command)
     app.cli.add_command(audio_command)
@@ -146,7 +149,11 @@ def demo_command(as_json: bool, if_empty: bool) -> None:
         return
     click.echo("Demo content is ready.")
     click.echo(f"Session code for participants: {session.code}")
-    click.echo("Staff sign-in at /staff/login (demo passwords, never use them for real data):")
+    click.echo("Staff sign-in at /staff/login (demo passwords, never use them for real data).")
+    click.echo(
+        "Staff also need an authenticator app on a phone (such as FreeOTP, Google or "
+        "Microsoft Authenticator): the first sign-in shows a QR code to set it up."
+    )
     for role, login in logins.items():
         click.echo(f"  {role:<18} {login.username:<24} {login.password}")
 
