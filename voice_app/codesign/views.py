@@ -610,15 +610,7 @@ def _audio_page(text: QuestionText, error: str = "") -> ResponseReturnValue:
         ),
         status=400 if error else 200,
     )
-    # The one page that may use the microphone, and play back what it just recorded.
-    response.headers["Permissions-Policy"] = (
-        "camera=(), microphone=(self), geolocation=(), payment=(), usb=()"
-    )
-    from voice_app.security import CONTENT_SECURITY_POLICY
-
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-        "media-src 'self'", "media-src 'self' blob:"
-    )
+    # voice_app.security lets this page use the microphone and play back what it recorded.
     return response
 
 
