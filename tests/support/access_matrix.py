@@ -225,6 +225,6 @@ def check_access(
                 f"{who.value} {call.method} {call.url} ({call.endpoint}): expected "
                 f"{outcome.value}, got {response.status_code} {response.location or ''}"
             )
-        elif before is not None and known != before:
+        if before is not None and known != before:
             problems.append(f"{who.value} {call.method} {call.url}: refused, but data changed")
     return problems
