@@ -54,7 +54,8 @@ from tests.support.sessions import (
     make_session,
     staff_in_first_area,
 )
-from tests.support.staff import TEST_PASSWORD, make_staff
+from tests.support.staff import make_staff
+from tests.support.staff_browser import sign_in
 from voice_app import group_sessions
 from voice_app.extensions import db
 from voice_app.models import (
@@ -96,16 +97,8 @@ _PDF_PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 # --- helpers ----------------------------------------------------------------------------
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/staff/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/")
-
-
 @pytest.fixture
-def signed_in(browser: Browser, base_url: str) -> Iterator[Callable[[str], Page]]:
+def signed_in(app: Flask, browser: Browser, base_url: str) -> Iterator[Callable[[str], Page]]:
     """Opens a tablet-sized page, in a browser of its own, signed in as that member of staff."""
     contexts = []
 
@@ -116,7 +109,7 @@ def signed_in(browser: Browser, base_url: str) -> Iterator[Callable[[str], Page]
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        sign_in(page, username)
+        sign_in(page, app, username)
         return page
 
     yield open_for

@@ -20,7 +20,8 @@ from tests.support.database import rendering_only
 from tests.support.journey import load_demo_session
 from tests.support.page_audit import page_problems
 from tests.support.priorities import add_people
-from tests.support.staff import TEST_PASSWORD, make_staff
+from tests.support.staff import make_staff
+from tests.support.staff_browser import sign_in
 from voice_app.models import (
     Audience,
     Role,
@@ -56,11 +57,7 @@ def test_every_research_dashboard_state_passes_axe_at_tablet_and_phone_size(
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.goto("/staff/login")
-    page.get_by_label("Username").fill("rhys")
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/")
+    sign_in(page, app, "rhys")
     page.get_by_role("link", name="What matters").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What matters to families")
 

@@ -27,6 +27,7 @@ from tests.support.browser import (
 from tests.support.database import rendering_only
 from tests.support.page_audit import page_problems
 from tests.support.staff import TEST_PASSWORD, log_in, make_staff
+from tests.support.staff_browser import pass_second_factor_in_browser, sign_in
 from tests.support.studio import (
     STUDIO_ADVISOR,
     STUDIO_RESEARCHER,
@@ -48,16 +49,8 @@ TWENTY_WORDS = (
 # --- helpers ----------------------------------------------------------------------------
 
 
-def sign_in(page: Page, username: str) -> None:
-    page.goto("/staff/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/staff/")
-
-
 @pytest.fixture
-def open_page(browser: Browser, base_url: str) -> Iterator:
+def open_page(app: Flask, browser: Browser, base_url: str) -> Iterator:
     """Opens a signed-in tablet-sized page for a member of staff; closes them all after."""
     contexts = []
 
@@ -67,7 +60,7 @@ def open_page(browser: Browser, base_url: str) -> Iterator:
         )
         contexts.append(context)
         page = context.new_page()
-        sign_in(page, username)
+        sign_in(page, app, username)
         return page
 
     yield open_for
@@ -252,7 +245,7 @@ def test_an_advisor_drafts_and_proposes_a_question_with_the_keyboard_only(
     tab_to(page, "el => el.id === 'password'")
     keyboard.type(TEST_PASSWORD)
     keyboard.press("Enter")
-    page.wait_for_url("**/staff/")
+    pass_second_factor_in_browser(page, app, "amira")
 
     tab_to(page, "el => el.matches('.fv-nav__link') && el.textContent.trim() === 'Question studio'")
     keyboard.press("Enter")
@@ -298,7 +291,7 @@ def test_reading_level_is_checked_while_typing_without_asking_the_server(
 ) -> None:
     load_outcome_framework(app)
     make_staff(app, "amira", Role.ADVISOR)
-    sign_in(page, "amira")
+    sign_in(page, app, "amira")
     page.goto("/studio/questions/new")
     page.wait_for_load_state("load")
     requests: list[str] = []
