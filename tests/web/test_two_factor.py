@@ -337,3 +337,9 @@ def test_the_test_helper_signs_in_again_and_again_within_one_code_step(client, s
         assert log_in(client, staff[Role(username)]).status_code == 302
         sign_out(client)
     assert len(fresh_code(client.application, staff[Role(username)])) == 6
+
+
+def test_demo_says_staff_need_an_authenticator_app(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "need an authenticator app" in result.output
