@@ -60,10 +60,11 @@ test: install-test translations lint
 		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) tests/web tests/browser; \
 	else echo "=== PostgreSQL run skipped: VOICE_TEST_POSTGRES_URL is not set ==="; fi
 
-# Benchmarks: builds 1,000,000 answers on SQLite and PostgreSQL (when reachable) and
-# times the dashboard's figures against COUNT(*). A few minutes; see bench/README.md.
-bench: install
-	@for script in bench/*.py; do echo "=== $$script ==="; $(BIN)/python $$script || exit 1; done
+# Benchmarks (bench/README.md): the dashboard's figures over 1,000,000 answers, journeys
+# per second against a floor app, page weight, Lighthouse, one worker's memory. Each is
+# bounded in time; files starting with _ are their shared parts, not benchmarks.
+bench: install-test
+	@for script in bench/[!_]*.py; do echo "=== $$script ==="; $(BIN)/python $$script || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV) node_modules

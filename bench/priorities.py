@@ -27,14 +27,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench's own modules
+
+from _sites import postgres_reachable, throwaway_postgres
 
 from voice_app import demo, migrate
-from voice_app.database import make_engine, normalise_url
+from voice_app.database import make_engine
 from voice_app.disclosure import Published, Rules, published_figures
 from voice_app.models import (
     Audience,
@@ -399,38 +402,12 @@ def sqlite_database() -> Iterator[Engine]:
 @contextmanager
 def postgres_database(server_url: str) -> Iterator[Engine]:
     """A database of its own on the server, dropped afterwards."""
-    admin_url = make_url(normalise_url(server_url)).set(database="postgres")
-    name = f"voice_bench_{os.getpid()}"
-    admin = create_engine(
-        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
-    )
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine = make_engine(admin_url.set(database=name).render_as_string(hide_password=False))
+    with throwaway_postgres(server_url) as url:
+        engine = make_engine(url)
         try:
             yield engine
         finally:
             engine.dispose()
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-def postgres_reachable(server_url: str) -> str:
-    """Empty when the server answers; otherwise why not (one line)."""
-    admin_url = make_url(normalise_url(server_url)).set(database="postgres")
-    engine = create_engine(admin_url, connect_args={"connect_timeout": 5})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as error:  # any failure means "skip it", said plainly
-        return str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-    finally:
-        engine.dispose()
-    return ""
 
 
 def run_one(database: str, plan: argparse.Namespace) -> Result:

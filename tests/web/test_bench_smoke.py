@@ -1,7 +1,8 @@
-"""The priorities benchmark runs end to end on a small database and reports its ratio.
+"""Every benchmark runs end to end in a tiny mode (seconds, one level) so none of them rots.
 
-No timing is asserted (the machine is shared); the figures it computed must count the
-right people. SQLite in the SQLite run of the suite, PostgreSQL in the PostgreSQL run.
+No timing is asserted (the machine is shared); what each measured must be what it says.
+SQLite in the SQLite run of the suite, PostgreSQL in the PostgreSQL run; page weight and
+Lighthouse measure rendering, so they run once, on SQLite, like the browser tests.
 """
 
 from __future__ import annotations
@@ -13,19 +14,41 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
+from tests.support.database import rendering_only
 from voice_app.disclosure import round_count
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "priorities.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 PEOPLE = 300
+CHROMIUM = Path("/usr/bin/chromium")
+LIGHTHOUSE = BENCH.parent / "node_modules" / ".bin" / "lighthouse"
 
 
-def load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_priorities", BENCH)
+def load_bench(name: str = "priorities") -> ModuleType:
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))  # the scripts import their shared _sites, _tablets
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while defining
     spec.loader.exec_module(module)
     return module
+
+
+def database_args() -> list[str]:
+    if os.environ.get("VOICE_TEST_DATABASE") == "postgres":
+        return ["postgres", "--postgres-url", os.environ["VOICE_TEST_POSTGRES_URL"]]
+    return ["sqlite"]
+
+
+def needs_a_browser(*tools: Path) -> None:
+    missing = [str(tool) for tool in (CHROMIUM, *tools) if not tool.exists()]
+    if missing:
+        message = f"the benchmark needs {', '.join(missing)} (make test installs them)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def test_benchmark_builds_times_and_prints_the_ratio_with_the_right_people(capsys):
@@ -61,3 +84,72 @@ def test_benchmark_builds_times_and_prints_the_ratio_with_the_right_people(capsy
         output,
         re.M,
     ), output
+
+
+def test_server_benchmark_walks_whole_journeys_on_the_app_and_the_floor(capsys):
+    bench = load_bench("server")
+    database, *url = database_args()
+    argv = ["--tablets", "2", "--seconds", "6", "--warmup", "0.5", "--databases", database]
+
+    floor, ours = bench.main([*argv, *url])
+
+    assert (floor.site, ours.site) == ("floor", database)
+    for level in (floor, ours):
+        assert level.tablets == 2
+        assert level.timings.failures == []
+        assert level.timings.journeys >= 1
+        # Every journey GETs and answers each question once (here or in an unfinished one).
+        assert len(level.timings.answer_posts) >= level.timings.journeys * 5
+    # A whole journey: the floor's 5 questions and thanks; ours adds code, language, who,
+    # about, talk and thanks around its questions.
+    assert floor.timings.requests >= floor.timings.journeys * 11
+    assert ours.timings.requests >= ours.timings.journeys * (2 * 5 + 10)
+    output = capsys.readouterr().out
+    assert re.search(r"^site +tablets +journeys/s +req/s", output, re.M)
+    assert re.search(rf"^{database} +2 +\d+\.\d +\d+ .* \d+%$", output, re.M), output
+
+
+def test_memory_benchmark_reads_one_workers_peak_after_the_answers(capsys):
+    bench = load_bench("memory")
+    database, *url = database_args()
+
+    result = bench.main(
+        ["--answers", "30", "--tablets", "2", "--max-seconds", "60", "--database", database, *url]
+    )
+
+    assert result.answers >= 30 and result.failures == 0
+    assert 20 * 1024 < result.rss_start_kib <= result.peak_kib
+    assert result.rss_end_kib <= result.peak_kib
+    assert f"{result.answers:,} answers in" in capsys.readouterr().out
+
+
+@rendering_only
+def test_page_weight_counts_the_font_a_tablet_without_it_downloads(capsys):
+    needs_a_browser()
+    bench = load_bench("page_weight")
+
+    (walk,) = bench.main(["--languages", "ur", "--audiences", "child_8_12", "--following", "all"])
+
+    kinds = {resource.kind for resource in walk.first.resources}
+    assert {"html", "css", "js", "font"} <= kinds
+    fonts = [r.url for r in walk.first.resources if r.kind == "font"]
+    assert any("nastaliq" in url for url in fonts), fonts
+    assert walk.first.path == "/q/1"
+    # Skipping on to the end: every later question, then "talk to someone", then thanks.
+    assert [page.path for page in walk.following][-2:] == ["/talk", "/thanks"]
+    assert all(page.total(kind="font") == 0 for page in walk.following)  # cached by now
+    assert all(0 < page.total() < page.total(gzipped=False) for page in walk.following)
+    assert re.search(r"^ur +child_8_12 .*(pass|FAIL)", capsys.readouterr().out, re.M)
+
+
+@rendering_only
+def test_lighthouse_scores_the_first_question_page(capsys):
+    needs_a_browser(LIGHTHOUSE)
+    bench = load_bench("lighthouse")
+
+    (audit,) = bench.main(["--languages", "en_GB"])
+
+    assert audit.path == "/q/1"
+    assert 0 <= audit.performance <= 100 and 0 <= audit.accessibility <= 100
+    assert set(audit.metrics) == {"FCP", "LCP", "TBT", "CLS", "SI"}
+    assert re.search(r"^en_GB +\d+ +\d+ ", capsys.readouterr().out, re.M)
