@@ -66,7 +66,8 @@ API_TOKEN = Access(Kind.API_TOKEN)
 
 
 def public(*get_statuses: int, ends_visit: bool = False) -> Access:
-    return Access(Kind.PUBLIC, get_statuses=frozenset(get_statuses), ends_visit=ends_visit)
+    statuses = frozenset(get_statuses or {200})
+    return Access(Kind.PUBLIC, get_statuses=statuses, ends_visit=ends_visit)
 
 
 def journey(
