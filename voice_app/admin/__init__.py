@@ -27,4 +27,4 @@ def users() -> ResponseReturnValue:
     return render_template("admin/users.html", staff=staff)
 
 
-from voice_app.admin import api_clients  # noqa: E402,F401 - routes register on import
+from voice_app.admin import api_clients, audit  # noqa: E402,F401 - routes register on import

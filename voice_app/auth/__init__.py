@@ -137,6 +137,7 @@ def _navigation(user: StaffUser) -> list[NavItem]:
         ),
         (str(_l("Staff accounts")), "admin.users", (Role.ADMIN,)),
         (str(_l("API clients")), "admin.api_clients", (Role.ADMIN,)),
+        (str(_l("Audit log")), "admin.audit", (Role.ADMIN,)),
     ]
     return [
         NavItem(label, url_for(endpoint), request.endpoint == endpoint)

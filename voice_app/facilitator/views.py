@@ -107,6 +107,8 @@ def sessions() -> ResponseReturnValue:
             .group_by(Participant.session_id)
         ).all()
     )
+    record_event(db.session, "session.list_viewed", actor_id=user.id)
+    db.session.commit()
     return render_template("facilitator/sessions.html", sessions=own, people=people)
 
 
@@ -260,6 +262,16 @@ def session(session_id: int) -> ResponseReturnValue:
         .order_by(KioskLink.created_at.desc())
     ).all()
     url = join_url(group_session)
+    counts = service.participation_counts(db.session, session_id)
+    open_flags = len(service.flags_for(db.session, session_id, only_open=True))
+    record_event(
+        db.session,
+        "session.viewed",
+        actor_id=signed_in_staff().id,
+        target_type="group_session",
+        target_id=session_id,
+    )
+    db.session.commit()
     return render_template(
         "facilitator/session.html",
         group_session=group_session,
@@ -269,8 +281,8 @@ def session(session_id: int) -> ResponseReturnValue:
         now=utcnow(),
         kiosk_hours=KIOSK_HOURS,
         languages=[LANGUAGES[c] for c in group_session.languages or [] if c in LANGUAGES],
-        counts=service.participation_counts(db.session, session_id),
-        open_flags=len(service.flags_for(db.session, session_id, only_open=True)),
+        counts=counts,
+        open_flags=open_flags,
     )
 
 
