@@ -57,7 +57,13 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_KIB = 65536
+    # memory:// counts per worker process; with several workers or servers set
+    # VOICE_RATELIMIT_STORAGE_URL=redis://host:6379/0 so they share one count.
     RATELIMIT_STORAGE_URL = "memory://"
+    # Keys in a shared Redis start with this: one value per deployment on the same Redis.
+    RATELIMIT_KEY_PREFIX = "family-voice"
+    # Redis unreachable: count in each worker's memory meanwhile, never answer 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     JOIN_CODE_FAILURES_LIMIT = "10 per 5 minutes"
     LOGIN_FAILURES_LIMIT = "10 per 5 minutes"  # per client, on top of the account lock

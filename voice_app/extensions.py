@@ -10,5 +10,7 @@ from voice_app.database import Database
 babel = Babel()
 csrf = CSRFProtect()
 db = Database()
-# Memory storage by default; set VOICE_RATELIMIT_STORAGE_URL=redis://... with several workers.
+# Memory storage counts per worker process: a deployment with several workers or servers
+# sets VOICE_RATELIMIT_STORAGE_URL=redis://... (and VOICE_RATELIMIT_KEY_PREFIX) to share
+# one count. Settings come from the app's RATELIMIT_* config at init_app.
 limiter = Limiter(key_func=get_remote_address)
