@@ -182,6 +182,17 @@ def read_key_ring_file(path: Path) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip())
 
 
+def _hashes_stored(config: Mapping[str, Any], keyed_hashes_stored: Callable[[str], bool]) -> bool:
+    try:
+        return keyed_hashes_stored(str(config["DATABASE_URL"]))
+    except Exception as error:  # any failure: we cannot tell, so make no key
+        raise ConfigError(
+            "PSEUDONYM_KEY is missing, and the database could not be checked for hashes "
+            f"that depend on it ({type(error).__name__}). Start the database and try "
+            "again, or restore the key file."
+        ) from error
+
+
 def _resolve_pseudonym_keys(
     config: Mapping[str, Any],
     instance_path: Path,
@@ -212,7 +223,7 @@ def _resolve_pseudonym_keys(
     else:
         keys, source = (), ""
     if not keys or not all(keys):
-        if keyed_hashes_stored is not None and keyed_hashes_stored(str(config["DATABASE_URL"])):
+        if keyed_hashes_stored is not None and _hashes_stored(config, keyed_hashes_stored):
             raise ConfigError(
                 f"PSEUDONYM_KEY is missing ({single_file} and {ring_file} do not exist and "
                 "VOICE_PSEUDONYM_KEY is not set), but the database already holds linkage "

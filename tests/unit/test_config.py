@@ -124,3 +124,12 @@ def test_a_pseudonym_key_setting_that_is_not_in_the_ring_is_refused(tmp_path):
     (tmp_path / "pseudonym_keys").write_text("a" * 40 + "\n" + "b" * 40 + "\n")
     with pytest.raises(ConfigError, match="not one of the keys"):
         build_config(tmp_path, {"VOICE_PSEUDONYM_KEY": "c" * 40}, None)
+
+
+def test_no_key_is_made_when_the_database_cannot_be_checked(tmp_path):
+    def unreachable(_url: str) -> bool:
+        raise OSError("connection refused")
+
+    with pytest.raises(ConfigError, match="could not be checked"):
+        build_config(tmp_path, {}, None, keyed_hashes_stored=unreachable)
+    assert not (tmp_path / "pseudonym_key").exists()
