@@ -317,7 +317,11 @@ def server_environ(database_url: str, **settings: str) -> dict[str, str]:
     Keys are fixed, so every server process started with them accepts the others'
     CSRF tokens; sign-in hashing is cheap, as in the rest of the suite.
     """
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("VOICE_")}
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("VOICE_") and k not in {"GUNICORN_CMD_ARGS", "WEB_CONCURRENCY"}
+    }
     environ.update(
         VOICE_ENV="testing",
         VOICE_DATABASE_URL=database_url,
@@ -372,8 +376,15 @@ class Gunicorn:
             # gunicorn 25.1+ listens on one control socket per user: not for test servers.
             command.insert(1, "--no-control-socket")
         with self.log.open("ab") as log:
+            # Run from the instance folder: the options above, not the production
+            # gunicorn.conf.py in the repository root, say how this server runs.
             self.process = subprocess.Popen(
-                command, env=self.environ, stdout=log, stderr=log, start_new_session=True
+                command,
+                cwd=self.instance,
+                env=self.environ,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
             )
 
     def wait_until_ready(self, within_s: float = 30) -> None:
