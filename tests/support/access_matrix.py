@@ -202,9 +202,11 @@ def check_access(
     forms = forms_that_would_change_things(world)
     plan = [(c, expected(rules[c.endpoint], who, c.method, c.methods)) for c in calls]
     gets = [(c, o) for c, o in plan if c.method == "GET"]
-    # Refusals first, allowed changes last.
+    # Refused POSTs first, one after another so each snapshot serves as the next "before";
+    # then the other methods; allowed changes last.
     others = sorted(
-        (p for p in plan if p[0].method != "GET"), key=lambda p: p[1] is Outcome.ALLOWED
+        (p for p in plan if p[0].method != "GET"),
+        key=lambda p: (p[1] is Outcome.ALLOWED, p[0].method != "POST"),
     )
     browser = world.browser(who)
     known: dict[str, list[tuple[object, ...]]] | None = None  # the data as last seen
