@@ -1,11 +1,11 @@
 """Who may use each studio page, and that every refusal changes nothing.
 
-The table below names, for every /studio endpoint, the roles that may use it. The
-tests read the app's url_map, so a new studio route (or a new method on one) fails
-here until someone decides who may use it. Each refusal is made against real objects
-(a draft, a proposed and an approved version, a draft and a published flow, a text
-with audio) with a form that would change them, so a 403 is not hiding a 404 and a
-missing check would show up as a change in the database.
+The roles that may use each /studio endpoint come from the app's access table
+(tests/support/access_rules.py). The tests read the app's url_map, so a new studio
+route (or a new method on one) fails here until someone decides who may use it. Each
+refusal is made against real objects (a draft, a proposed and an approved version, a
+draft and a published flow, a text with audio) with a form that would change them, so a
+403 is not hiding a 404 and a missing check would show up as a change in the database.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from tests.support.access_rules import ACCESS
 from tests.support.forms import csrf_token
 from tests.support.staff import log_in, make_staff
 from tests.support.studio import staff_client, studio_snapshot, version_action, wav_tone
@@ -36,33 +37,13 @@ from voice_app.models import (
 )
 
 ADVISOR, RESEARCHER = Role.ADVISOR, Role.RESEARCHER
-WRITERS = frozenset({ADVISOR, RESEARCHER})
-REVIEWERS = frozenset({RESEARCHER})
 
-# Every studio endpoint and the roles that may use it (every method alike).
+# Every studio endpoint and the roles that may use it (every method alike), from the one
+# access table the whole-app matrix (test_access_matrix.py) also checks.
 STUDIO_ACCESS: dict[str, frozenset[Role]] = {
-    "codesign.bank_list": WRITERS,
-    "codesign.new_question": WRITERS,
-    "codesign.version": WRITERS,
-    "codesign.edit": WRITERS,
-    "codesign.translate": WRITERS,
-    "codesign.preview": WRITERS,
-    "codesign.propose": WRITERS,
-    "codesign.new_version": WRITERS,
-    "codesign.comment": WRITERS,
-    "codesign.audio": WRITERS,
-    "codesign.play_audio": WRITERS,
-    "codesign.vote": frozenset({ADVISOR}),
-    "codesign.approve": REVIEWERS,
-    "codesign.send_back": REVIEWERS,
-    "codesign.retire": REVIEWERS,
-    "codesign.flows": REVIEWERS,
-    "codesign.flow": REVIEWERS,
-    "codesign.add_flow_item": REVIEWERS,
-    "codesign.change_flow_item": REVIEWERS,
-    "codesign.publish_flow": REVIEWERS,
-    "codesign.copy_flow": REVIEWERS,
-    "codesign.flow_preview": REVIEWERS,
+    endpoint: access.roles
+    for endpoint, access in ACCESS.items()
+    if endpoint.startswith("codesign.")
 }
 # Staff who work with families or run the system, but never write or review questions.
 NEVER_IN_STUDIO = (Role.FACILITATOR, Role.SAFEGUARDING_LEAD, Role.ADMIN)
@@ -228,7 +209,7 @@ def test_every_studio_route_and_method_has_an_access_rule(app: Flask) -> None:
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
     assert {endpoint for endpoint, _method in routes} == set(STUDIO_ACCESS), (
-        "A studio route was added or removed: decide who may use it in STUDIO_ACCESS."
+        "A studio route was added or removed: decide who may use it in access_rules.py."
     )
     for endpoint, roles in STUDIO_ACCESS.items():
         assert set(app.view_functions[endpoint].required_roles) == set(roles), endpoint
