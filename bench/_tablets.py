@@ -41,6 +41,8 @@ class Timings:
     journeys: int = 0
     requests: int = 0
     failures: list[str] = field(default_factory=list)
+    # Requests each finished journey took, in or out of the window (the unit of work).
+    journey_requests: list[int] = field(default_factory=list)
 
     def merge(self, other: Timings) -> None:
         self.question_gets += other.question_gets
@@ -48,6 +50,7 @@ class Timings:
         self.journeys += other.journeys
         self.requests += other.requests
         self.failures += other.failures
+        self.journey_requests += other.journey_requests
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -65,14 +68,30 @@ def median(values: list[float]) -> float:
 class Tablet:
     """One device: one keep-alive connection and its own cookie jar."""
 
-    def __init__(self, host: str, port: int, deadline: float) -> None:
+    def __init__(self, host: str, port: int, deadline: float, window_start: float = 0) -> None:
         self.host, self.port, self.deadline = host, port, deadline
+        self.window_start = window_start  # only what happens from here on is measured
+        self.requests_made = 0
+        self.journey_began_at = 0
         self.connection = http.client.HTTPConnection(host, port, timeout=30)
         self.cookies: dict[str, str] = {}
         self.timings = Timings()
 
     def fresh_person(self) -> None:
         self.cookies.clear()
+        self.journey_began_at = self.requests_made
+
+    def in_window(self) -> bool:
+        return time.monotonic() >= self.window_start
+
+    def record(self, samples: list[float], seconds: float) -> None:
+        if self.in_window():
+            samples.append(seconds)
+
+    def journey_done(self) -> None:
+        self.timings.journey_requests.append(self.requests_made - self.journey_began_at)
+        if self.in_window():
+            self.timings.journeys += 1
 
     def cookie_header(self) -> str:
         return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
@@ -108,7 +127,9 @@ class Tablet:
         if response.getheader("Content-Encoding") == "gzip":
             raw = gzip.decompress(raw)  # as a browser would ask for, and unpack
         text = raw.decode("utf-8", "replace")
-        self.timings.requests += 1
+        self.requests_made += 1
+        if self.in_window():
+            self.timings.requests += 1
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -185,7 +206,7 @@ def voice_journey(tablet: Tablet, code: str, language: str, audience: str, rng: 
     location = begin_journey(tablet, code, language, audience)
     while location.startswith("/q/"):
         _, body, seconds = tablet.expect("GET", location, 200)
-        timings.question_gets.append(seconds)
+        tablet.record(timings.question_gets, seconds)
         submission = SUBMISSION.search(body)
         if not submission:
             raise JourneyFailed(f"no submission id on {location}")
@@ -196,14 +217,14 @@ def voice_journey(tablet: Tablet, code: str, language: str, audience: str, rng: 
             **answer_for(body, rng),
         }
         location, _, seconds = tablet.expect("POST", location, 302, form)
-        timings.answer_posts.append(seconds)
+        tablet.record(timings.answer_posts, seconds)
     if location != "/talk":
         raise JourneyFailed(f"the questions ended at {location}, not /talk")
     _, body, _ = tablet.expect("GET", "/talk", 200)
     form = {"csrf_token": _csrf(body, "/talk"), "talk": "no"}
     location, _, _ = tablet.expect("POST", "/talk", 302, form)
     tablet.expect("GET", location, 200)
-    timings.journeys += 1
+    tablet.journey_done()
 
 
 def floor_journey(tablet: Tablet, rng: random.Random) -> None:
@@ -213,12 +234,12 @@ def floor_journey(tablet: Tablet, rng: random.Random) -> None:
     location = "/q/1"
     while location.startswith("/q/"):
         _, body, seconds = tablet.expect("GET", location, 200)
-        timings.question_gets.append(seconds)
+        tablet.record(timings.question_gets, seconds)
         form = {"csrf_token": _csrf(body, location), "action": "answer", **answer_for(body, rng)}
         location, _, seconds = tablet.expect("POST", location, 302, form)
-        timings.answer_posts.append(seconds)
+        tablet.record(timings.answer_posts, seconds)
     tablet.expect("GET", location, 200)
-    timings.journeys += 1
+    tablet.journey_done()
 
 
 def run_tablets(
@@ -228,13 +249,17 @@ def run_tablets(
     seconds: float,
     journey: Callable[[Tablet, int, random.Random], None],
     stop_when: Callable[[list[Tablet]], bool] | None = None,
+    warmup: float = 0,
 ) -> tuple[Timings, float]:
-    """``tablets`` threads walk journeys for ``seconds``; (what they measured, wall time).
+    """``tablets`` threads walk journeys for ``warmup`` then ``seconds`` more, without a
+    break; (what they measured in those ``seconds``, the measured wall time).
 
-    A journey still running when the time is up is abandoned and not counted.
+    A journey still running when the time is up is abandoned: its requests count, as
+    work done, but it is not a finished journey.
     """
-    deadline = time.monotonic() + seconds
-    devices = [Tablet(host, port, deadline) for _ in range(tablets)]
+    window_start = time.monotonic() + warmup
+    deadline = window_start + seconds
+    devices = [Tablet(host, port, deadline, window_start) for _ in range(tablets)]
     stop = threading.Event()
 
     def walk(index: int, device: Tablet) -> None:
@@ -254,12 +279,11 @@ def run_tablets(
     threads = [
         threading.Thread(target=walk, args=(i, d), daemon=True) for i, d in enumerate(devices)
     ]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(seconds + 60)
-    elapsed = min(time.monotonic() - started, seconds)
+        thread.join(warmup + seconds + 60)
+    elapsed = max(0.0, min(time.monotonic() - window_start, seconds))
     total = Timings()
     for device in devices:
         total.merge(device.timings)
