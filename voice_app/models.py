@@ -343,7 +343,11 @@ class QuestionOption(Base):
     position: Mapped[int]
     picture: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[QuestionVersion] = relationship(back_populates="options")
-    labels: Mapped[list[QuestionOptionLabel]] = relationship(back_populates="option")
+    # Labels go with their option (the database cascades too); without this SQLAlchemy
+    # would try to keep orphaned labels by setting their option to NULL.
+    labels: Mapped[list[QuestionOptionLabel]] = relationship(
+        back_populates="option", cascade="all, delete-orphan", passive_deletes=True
+    )
 
 
 class QuestionOptionLabel(Base):

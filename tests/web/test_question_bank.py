@@ -35,6 +35,7 @@ from voice_app.models import (
     FlowStatus,
     GroupSession,
     OutcomeFramework,
+    QuestionOptionLabel,
     QuestionVersion,
     QuestionVersionEvent,
     ReviewState,
@@ -718,3 +719,22 @@ def test_a_session_running_a_draft_flow_refuses_participants(world):
     flows.publish(world.session, flow, world.reviewer)
     assert accepts_answers(group_session) is True
     assert find_open_session(world.session, code).id == group_session.id
+
+
+def test_a_choose_one_draft_can_become_a_yes_maybe_no_question_and_loses_its_answers(world):
+    version = world.write(
+        "Who helps you?", answer_format=AnswerFormat.CHOOSE_ONE, options=("Mum", "Dad")
+    )
+    world.session.flush()
+    changed = bank.QuestionDraft(
+        AnswerFormat.YES_MAYBE_NO,
+        [bank.TextDraft(CHILD, "Does someone help you?")],
+        [world.domain("feeling_safe")],
+    )
+    bank.save_source(world.session, version, changed, world.author, world.framework.id)
+    world.session.flush()
+    world.session.expire_all()
+    assert version.format is AnswerFormat.YES_MAYBE_NO
+    assert version.options == []
+    labels = world.session.scalar(select(func.count()).select_from(QuestionOptionLabel))
+    assert labels == 0
