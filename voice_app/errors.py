@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -53,5 +53,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> tuple[str, int]:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        # The failed transaction is abandoned (nothing of it is kept), and the error page,
+        # which may look up the signed-in user, starts from a clean one.
+        db_session = g.get("db_session")
+        if db_session is not None:
+            db_session.rollback()
         title, body = MESSAGES[InternalServerError.code]
         return render_error(500, str(title), str(body))

@@ -58,3 +58,23 @@ def test_html_names_its_language_and_direction(client):
 def test_every_page_offers_a_skip_link_to_the_main_content(client):
     page = client.get("/staff/login").get_data(as_text=True)
     assert 'href="#main"' in page and 'id="main"' in page
+
+
+def test_a_failed_database_write_still_gives_the_friendly_error_page_to_a_signed_in_user(
+    app, login_as
+):
+    """Staff pages look up the user while rendering; a broken transaction must not stop
+    the error page itself (it used to fail with PendingRollbackError)."""
+    from voice_app.extensions import db
+    from voice_app.models import Area, Role
+
+    def write_that_fails() -> str:
+        db.session.add_all([Area(code="dup", name="One"), Area(code="dup", name="Two")])
+        db.session.flush()
+        return "not reached"
+
+    app.add_url_rule("/staff/broken-write", "auth.broken_write", write_that_fails)
+    client = login_as(Role.ADMIN)
+    response = client.get("/staff/broken-write")
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in response.get_data(as_text=True)
