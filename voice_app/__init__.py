@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,9 @@ def create_app(
 
     from voice_app.sanitise import clean_help_text
 
+    # The same few help texts come back on every page: clean each once per worker.
+    cleaned_help_text = lru_cache(maxsize=2048)(clean_help_text)
+
     # The only place staff HTML reaches a page, and only after nh3 has cleaned it.
-    app.jinja_env.filters["help_html"] = lambda raw: Markup(clean_help_text(raw or ""))  # noqa: S704  # nosec B704
+    app.jinja_env.filters["help_html"] = lambda raw: Markup(cleaned_help_text(raw or ""))  # noqa: S704  # nosec B704
     return app

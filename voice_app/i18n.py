@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +43,10 @@ def ensure_compiled(po_path: Path, code: str) -> None:
         return
     with po_path.open("rb") as source:
         catalogue = read_po(source, locale=code)
-    temporary = mo_path.with_suffix(".mo.tmp")
-    with temporary.open("wb") as target:
+    # A name of its own: workers starting together must not replace each other's file.
+    with tempfile.NamedTemporaryFile(dir=mo_path.parent, suffix=".mo.tmp", delete=False) as target:
         write_mo(target, catalogue)
-    temporary.replace(mo_path)
+    Path(target.name).replace(mo_path)
 
 
 def select_locale() -> str:

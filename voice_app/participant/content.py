@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
 
 from voice_app.answer_formats import DONT_KNOW, YES_MAYBE_NO, face_values
 from voice_app.audio import CODECS
@@ -19,8 +19,10 @@ from voice_app.models import (
     Audience,
     AudioClip,
     OutcomeDomain,
+    OutcomeDomainText,
     QuestionOption,
-    QuestionVersion,
+    QuestionOptionLabel,
+    QuestionText,
 )
 
 ANSWER_ERRORS = {
@@ -132,15 +134,23 @@ def load_question(
     framework_id: int,
     listen_language: str | None = None,
 ) -> QuestionPage:
-    version = db_session.scalar(
-        select(QuestionVersion)
-        .options(
-            selectinload(QuestionVersion.texts),
-            selectinload(QuestionVersion.options).selectinload(QuestionOption.labels),
+    # Only the rows this page can show: this audience, in the reading, listening and
+    # source languages (a version holds every audience in every language).
+    languages = {language, listen_language or language, SOURCE_LANGUAGE}
+    texts = db_session.execute(
+        select(
+            QuestionText.id,
+            QuestionText.audience,
+            QuestionText.language,
+            QuestionText.wording,
+            QuestionText.help_text,
+        ).where(
+            QuestionText.version_id == step.version_id,
+            QuestionText.audience == audience,
+            QuestionText.language.in_(languages),
         )
-        .where(QuestionVersion.id == step.version_id)
-    )
-    text = _pick_text(version.texts, audience, language)
+    ).all()
+    text = _pick_text(texts, audience, language)
     wording = text.wording if text else ""
     help_text = text.help_text if text else ""
     text_lang = (text.language if text else SOURCE_LANGUAGE).replace("_", "-")
@@ -159,8 +169,9 @@ def load_question(
             ChoiceView(v, YES_MAYBE_NO_LABELS[v], f"img/answers/{v}.svg") for v in YES_MAYBE_NO
         ]
     elif step.format in (AnswerFormat.CHOOSE_ONE, AnswerFormat.CHOOSE_MANY):
-        for option in version.options:
-            label = _pick_text(option.labels, audience, language)
+        options = _options_with_labels(db_session, step.version_id, audience, languages)
+        for option, option_labels in options:
+            label = _pick_text(option_labels, audience, language)
             choices.append(
                 ChoiceView(
                     option.key,
@@ -171,16 +182,10 @@ def load_question(
                     else label.language.replace("_", "-"),
                 )
             )
-        option_keys = tuple(option.key for option in version.options)
+        option_keys = tuple(option.key for option, _labels in options)
     elif step.format is AnswerFormat.TOP_THREE:
-        domains = db_session.scalars(
-            select(OutcomeDomain)
-            .options(selectinload(OutcomeDomain.texts))
-            .where(OutcomeDomain.framework_id == framework_id)
-            .order_by(OutcomeDomain.position)
-        ).all()
-        for domain in domains:
-            names = {t.language: t for t in domain.texts}
+        domains = _domains_with_names(db_session, framework_id, languages)
+        for domain, names in domains:
             name = names.get(language) or names.get(SOURCE_LANGUAGE)
             choices.append(
                 ChoiceView(
@@ -192,22 +197,84 @@ def load_question(
                     else name.language.replace("_", "-"),
                 )
             )
-        domain_keys = tuple(d.key for d in domains)
-    listen = _listen_source(db_session, version, audience, listen_language or language, language)
+        domain_keys = tuple(domain.key for domain, _names in domains)
+    listen = _listen_source(db_session, texts, audience, listen_language or language, language)
     return QuestionPage(
         step, wording, help_text, text_lang, choices, option_keys, domain_keys, listen
     )
 
 
+def _options_with_labels(
+    db_session: Session, version_id: int, audience: Audience, languages: set[str]
+) -> list[tuple[Any, list[Any]]]:
+    """A version's options in order, each with its labels in these languages (one query)."""
+    rows = db_session.execute(
+        select(
+            QuestionOption.id,
+            QuestionOption.key,
+            QuestionOption.picture,
+            QuestionOptionLabel.audience,
+            QuestionOptionLabel.language,
+            QuestionOptionLabel.label,
+        )
+        .outerjoin(
+            QuestionOptionLabel,
+            and_(
+                QuestionOptionLabel.option_id == QuestionOption.id,
+                QuestionOptionLabel.audience == audience,
+                QuestionOptionLabel.language.in_(languages),
+            ),
+        )
+        .where(QuestionOption.version_id == version_id)
+        .order_by(QuestionOption.position, QuestionOption.id)
+    ).all()
+    options: dict[int, tuple[Any, list[Any]]] = {}
+    for row in rows:
+        _option, labels = options.setdefault(row.id, (row, []))
+        if row.language is not None:
+            labels.append(row)
+    return list(options.values())
+
+
+def _domains_with_names(
+    db_session: Session, framework_id: int, languages: set[str]
+) -> list[tuple[Any, dict[str, Any]]]:
+    """A framework's domains in order, each with its names in these languages (one query)."""
+    rows = db_session.execute(
+        select(
+            OutcomeDomain.id,
+            OutcomeDomain.key,
+            OutcomeDomain.picture,
+            OutcomeDomainText.language,
+            OutcomeDomainText.name,
+        )
+        .outerjoin(
+            OutcomeDomainText,
+            and_(
+                OutcomeDomainText.domain_id == OutcomeDomain.id,
+                OutcomeDomainText.language.in_(languages),
+            ),
+        )
+        .where(OutcomeDomain.framework_id == framework_id)
+        .order_by(OutcomeDomain.position, OutcomeDomain.id)
+    ).all()
+    domains: dict[int, tuple[Any, dict[str, Any]]] = {}
+    for row in rows:
+        _domain, names = domains.setdefault(row.id, (row, {}))
+        if row.language is not None:
+            names[row.language] = row
+    return list(domains.values())
+
+
 def _listen_source(
     db_session: Session,
-    version: QuestionVersion,
+    texts: list[Any],
     audience: Audience,
     listen_language: str,
     read_language: str,
 ) -> ListenSource:
     text = next(
-        (t for t in version.texts if t.audience == audience and t.language == listen_language),
+        (t for t in texts if t.audience == audience and t.language == listen_language),
         None,
     )
     tag = listen_language.replace("_", "-")

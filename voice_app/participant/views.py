@@ -251,7 +251,15 @@ def about(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
 
 
 def _steps(journey: Journey, group_session: GroupSession) -> list[service.JourneyStep]:
-    return service.flow_steps(db.session, group_session, Audience(journey.audience))
+    # A published flow never changes (only drafts are edited), and participant_page has
+    # checked this one is published: each worker reads its steps once, not every page.
+    key = (group_session.flow_id, journey.audience, group_session.free_text_enabled)
+    known = current_app.extensions.setdefault("voice_flow_steps", {})
+    if key not in known:
+        known[key] = tuple(
+            service.flow_steps(db.session, group_session, Audience(journey.audience))
+        )
+    return list(known[key])
 
 
 @bp.route("/q/<int:position>", methods=["GET", "POST"])
