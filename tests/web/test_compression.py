@@ -52,3 +52,11 @@ def test_a_tiny_body_is_sent_as_it_is(app):
     assert len(response.data) < 500
     assert "Content-Encoding" not in response.headers
     assert response.get_json()
+
+
+def test_pages_are_compressed_only_while_the_session_cookie_stays_same_site(app):
+    # The BREACH argument in docs/decisions/0009 rests on this: cross-site requests
+    # carry no session, so a compressed page never mixes the victim's secrets with
+    # an attacker's text. Loosen the cookie and text/html must leave COMPRESS_MIMETYPES.
+    if "text/html" in app.config["COMPRESS_MIMETYPES"]:
+        assert app.config["SESSION_COOKIE_SAMESITE"] in {"Lax", "Strict"}
