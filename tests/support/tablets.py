@@ -29,7 +29,7 @@ import gunicorn.config
 AUDIENCES = ("child_4_7", "child_8_12", "young_13_17", "parent_carer")
 REQUEST_TIMEOUT_S = 15  # longer than SQLite's busy timeout: a slow answer is not a failure
 RETRY_PAUSE_S = 0.2
-THINK_S = (0.1, 0.5)  # a person reads each page a moment before tapping
+THINK_S = (0.0, 0.2)  # a person reads each page a moment before tapping
 
 
 # --- reading pages --------------------------------------------------------------------------
