@@ -60,6 +60,23 @@ access_log_format = ACCESS_LOG_FORMAT
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def when_ready(server: Any) -> None:
+    """Compile every template and load Babel's data for each language, once, in the master.
+
+    Workers inherit both, instead of each paying for them on its first pages.
+    """
+    from babel import Locale
+
+    app = getattr(server.app, "callable", None)
+    if app is None or not hasattr(app, "jinja_env"):
+        return
+    for name in app.jinja_env.list_templates(extensions=["html"]):
+        app.jinja_env.get_template(name)
+    for code in app.extensions.get("voice_languages", ()):
+        locale = Locale.parse(code)
+        locale.decimal_formats, locale.percent_formats, locale.plural_form  # noqa: B018
+
+
 def post_fork(server: Any, worker: Any) -> None:
     """Each worker opens its own database connections, never the master's."""
     app = getattr(worker.app, "callable", None)
