@@ -33,6 +33,7 @@ from voice_app.models import (
     QuestionVersion,
     SafeguardingFlag,
     SessionStatus,
+    new_public_id,
     utcnow,
 )
 from voice_app.pseudonyms import WITHDRAWAL, PseudonymKeys, lookup_hashes, stored_hash
@@ -130,11 +131,26 @@ def flow_steps(
     return steps
 
 
-def start_participant(db_session: Session, new: NewParticipant) -> Participant:
+def start_participant(
+    db_session: Session, new: NewParticipant, participant_id: str | None = None
+) -> Participant:
+    """Make the participant; with ``participant_id``, only once.
+
+    The id is chosen when "Before you start" is shown, so a press of Start sent again
+    (a double tap, or a retry after the reply was lost in a crash) finds the person it
+    already made instead of counting a second one.
+    """
     group_session = open_session(db_session, new.session_id)
     if new.audience.value not in (group_session.audiences or [a.value for a in Audience]):
         raise JourneyError("audience_not_offered")
+    if participant_id is not None:
+        made = db_session.get(Participant, participant_id)
+        if made is not None and made.session_id == group_session.id:
+            return made
+        if made is not None:
+            participant_id = None  # not this session's: never reuse it
     participant = Participant(
+        id=participant_id or new_public_id(),
         session_id=group_session.id,
         area_id=group_session.area_id,
         audience=new.audience,
@@ -144,13 +160,23 @@ def start_participant(db_session: Session, new: NewParticipant) -> Participant:
         device_label=new.device_label[:64],
     )
     db_session.add(participant)
-    db_session.flush()
+    try:
+        db_session.flush()
+    except IntegrityError:
+        # The same press, sent twice at once: the other request made this person.
+        db_session.rollback()
+        made = db_session.get(Participant, participant.id)
+        if made is None:
+            raise
+        return made
     return participant
 
 
-def record_decline(db_session: Session, new: NewParticipant) -> None:
-    """Someone said "No thanks" at the start: counted, with no answers."""
-    participant = start_participant(db_session, new)
+def record_decline(
+    db_session: Session, new: NewParticipant, participant_id: str | None = None
+) -> None:
+    """Someone said "No thanks" at the start: counted (once), with no answers."""
+    participant = start_participant(db_session, new, participant_id)
     participant.status = ParticipantStatus.DECLINED
     participant.finished_at = utcnow()
 

@@ -25,15 +25,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.engine import make_url
 
 from tests.support.database import _create_worker_database, _server
+from tests.support.forms import csrf_token
+from tests.support.participants import load_demo, post_page
 from tests.support.tablets import Gunicorn, Sent, Tablet, Tally, free_port, server_environ
 from voice_app import create_app, migrate
 from voice_app.database import make_engine
 from voice_app.extensions import db
-from voice_app.models import Answer, Participant
+from voice_app.models import Answer, Participant, WebSession
+from voice_app.server_session import hash_session_id
 
 TABLETS = 60
 RUN_SECONDS = 30
@@ -209,5 +212,33 @@ def test_no_acknowledged_answer_is_lost_or_stored_twice_when_the_server_is_kille
     assert never_sent == [] and unexplained == [], (never_sent[:5], unexplained[:5])
     assert split_journeys == [], f"one journey's answers went to two people: {split_journeys}"
     assert server_errors_up == [], f"{len(server_errors_up)} 5xx while the server was up"
+    journeys = sum(t.journeys_started for t in tablets)
+    assert participants <= journeys, f"{participants} participants for {journeys} journeys"
     assert len(acknowledged) >= MIN_ACKNOWLEDGED_BETWEEN_KILLS, "too few answers to judge"
     assert after_last_restart > 0, "nothing was answered after the last restart"
+
+
+def test_start_pressed_again_after_a_lost_reply_counts_one_participant(app, client, runner):
+    """The crash test's rarest case, made on purpose: the participant was committed but
+    the server died before it saved the session, so the retry arrives with the session
+    as it was before the press."""
+    code = load_demo(runner)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    assert client.post("/join", data={"csrf_token": token, "code": code}).status_code == 302
+    client.get("/language")
+    assert post_page(client, "/who", {"answer": "parent_carer"}).status_code == 302
+    page = client.get("/about")
+    start = {"csrf_token": csrf_token(page.get_data(as_text=True)), "assent": "yes"}
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    row = WebSession.id_sha256 == hash_session_id(cookie)
+    with app.app_context():
+        before_the_press = db.session.scalar(select(WebSession.data).where(row))
+
+    assert client.post("/about", data=start).headers["Location"] == "/q/1"
+    with app.app_context():
+        db.session.execute(update(WebSession).where(row).values(data=before_the_press))
+        db.session.commit()
+    assert client.post("/about", data=start).headers["Location"] == "/q/1"
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Participant)) == 1

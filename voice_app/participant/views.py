@@ -30,6 +30,7 @@ from voice_app.models import (
     GroupSession,
     ParticipationMode,
     QuestionText,
+    new_public_id,
 )
 from voice_app.participant import bp
 from voice_app.participant.content import (
@@ -57,6 +58,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 WITHDRAWAL_CODE_KEY = "withdrawal_code_once"
 DECLINED_KEY = "declined"
+NEXT_PARTICIPANT_KEY = "next_participant_id"
 
 
 def participant_page(
@@ -236,17 +238,22 @@ def about(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
             mode=ParticipationMode.TABLET if kiosk_binding() else ParticipationMode.OWN_DEVICE,
             device_label=(kiosk_binding() or {}).get("label", ""),
         )
+        # Chosen when this page was shown: a press sent again after a lost reply
+        # finds the participant it made instead of counting a second one.
+        chosen_id = session.pop(NEXT_PARTICIPANT_KEY, None)
         if request.form.get("assent") == "no":
-            service.record_decline(db.session, new)
+            service.record_decline(db.session, new, chosen_id)
             db.session.commit()
             end_participant_state(keep_language=True)
             session[DECLINED_KEY] = True
             return redirect(url_for("participant.thanks"))
         if journey.participant_id is None:
-            journey.participant_id = service.start_participant(db.session, new).id
+            journey.participant_id = service.start_participant(db.session, new, chosen_id).id
             db.session.commit()
             save_journey(journey)
         return redirect(url_for("participant.question", position=1))
+    if NEXT_PARTICIPANT_KEY not in session:
+        session[NEXT_PARTICIPANT_KEY] = new_public_id()
     return render_template("participant/about.html", form=form, audience=audience)
 
 
