@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voice_app.models import AnswerFormat, Audience
+from voice_app.sanitise import plain_text_problem
 
 MAX_FREE_TEXT = 1000
 DONT_KNOW = "dont_know"
@@ -107,7 +108,9 @@ def parse_free_text(form: Mapping[str, Sequence[str]], ctx: QuestionContext) -> 
     values = form.get("answer") or []
     if len(values) > 1:
         raise AnswerError("invalid")
-    text = (values[0] if values else "").replace("\x00", "").replace("\r\n", "\n").strip()
+    # Invisible controls and noncharacters go, as NUL always did: a page may not show them.
+    typed = values[0] if values else ""
+    text = "".join(ch for ch in typed if not plain_text_problem(ch)).replace("\r\n", "\n").strip()
     if not text:
         raise AnswerError("missing_text")
     if len(text) > MAX_FREE_TEXT:

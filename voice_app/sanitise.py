@@ -65,8 +65,12 @@ _BLOCK_TAG = re.compile(r"<(?:/?(?:p|ul|ol|li)|br)>")
 # C0 and C1 control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) except tab,
 # line feed and carriage return. PostgreSQL refuses NUL in text, and none of them can be seen.
 # Format characters such as the bidirectional marks (U+200E, U+202E ...) are not controls: people
-# writing Arabic or Urdu need them.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# writing Arabic or Urdu need them. Unicode's noncharacters (U+FDD0–U+FDEF and the last two code
+# points of every plane) are refused too: they are invisible, and an HTML page may not contain them.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
+    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+)
+_CONTROL_CHARACTERS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_NONCHARACTERS}]")
 
 
 def clean_help_text(raw: str) -> str:
