@@ -1,24 +1,26 @@
 """What the server-side session holds for a participant, and nothing more.
 
-``journey``: the session joined, the audience, the participant's random id, and the
-one-time tokens of the question pages shown. ``kiosk``: which session a shared tablet
-is bound to. Never answers, never free text.
+``journey``: the session joined, the audience and the participant's random id.
+``kiosk``: which session a shared tablet is bound to. Never answers, never free text.
+A question page's one-time submission id is signed, not stored, so showing a question
+writes nothing to the session.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import session
+from flask import current_app, session
 
 JOURNEY_KEY = "journey"
 KIOSK_KEY = "kiosk"
 LANGUAGE_KEY = "language"
 LISTEN_LANGUAGE_KEY = "listen_language"
 DEFAULT_LANGUAGE_KEY = "session_default_language"
-MAX_TOKENS = 24
 
 
 @dataclass
@@ -27,7 +29,6 @@ class Journey:
     audience: str | None = None
     participant_id: str | None = None
     stopping: bool = False
-    tokens: list[str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,7 +36,6 @@ class Journey:
             "audience": self.audience,
             "participant_id": self.participant_id,
             "stopping": self.stopping,
-            "tokens": self.tokens or [],
         }
 
 
@@ -48,7 +48,6 @@ def current_journey() -> Journey | None:
         audience=raw.get("audience"),
         participant_id=raw.get("participant_id"),
         stopping=bool(raw.get("stopping")),
-        tokens=list(raw.get("tokens") or []),
     )
 
 
@@ -57,10 +56,27 @@ def save_journey(journey: Journey) -> None:
 
 
 def issue_token(journey: Journey) -> str:
-    token = secrets.token_urlsafe(24)
-    journey.tokens = [*(journey.tokens or []), token][-MAX_TOKENS:]
-    save_journey(journey)
-    return token
+    """A question page's one-time submission id: a random part, signed for this person.
+
+    Only this participant's pages carry a valid one; the answer table's unique
+    submission id makes a resend store nothing (``journey.record_answer``).
+    """
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{_token_signature(journey, nonce)}"
+
+
+def issued_to(journey: Journey, token: str) -> bool:
+    """Was this submission id issued to this participant (not forged, not someone else's)?"""
+    nonce, _, signature = token.partition(".")
+    return bool(nonce and signature) and hmac.compare_digest(
+        signature, _token_signature(journey, nonce)
+    )
+
+
+def _token_signature(journey: Journey, nonce: str) -> str:
+    message = f"submission|{journey.session_id}|{journey.participant_id}|{nonce}"
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def kiosk_binding() -> dict[str, Any] | None:

@@ -49,6 +49,7 @@ from voice_app.participant.state import (
     current_journey,
     end_participant_state,
     issue_token,
+    issued_to,
     kiosk_binding,
     save_journey,
 )
@@ -311,9 +312,10 @@ def question(journey: Journey, group_session: GroupSession, position: int) -> Re
             )
         if action == "stop":
             return redirect(url_for("participant.stop"))
-        if submission_id not in (journey.tokens or []):
-            # A resend of a page already stored goes on as the first send did; a stale or
-            # forged page is shown afresh. Neither stores anything.
+        if not issued_to(journey, submission_id):
+            # Not this person's page (forged, or an earlier person's on this tablet): one
+            # already stored goes on as its first send did, any other is shown afresh.
+            # A resend of this person's own page stores nothing either (record_answer).
             if service.is_stored_submission(db.session, submission_id):
                 return redirect(next_url)
             return redirect(url_for("participant.question", position=position))
@@ -342,8 +344,6 @@ def question(journey: Journey, group_session: GroupSession, position: int) -> Re
                 )
             except service.JourneyError:
                 return closed_page()
-            journey.tokens = [t for t in journey.tokens or [] if t != submission_id]
-            save_journey(journey)
             return redirect(next_url)
     else:
         value = page.previous_value(db.session, journey.participant_id or "")
