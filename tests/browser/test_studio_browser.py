@@ -223,10 +223,10 @@ def assert_framed(page: Page, width: int) -> None:
 
 def test_only_studio_pages_load_the_studio_stylesheet(app: Flask) -> None:
     client = app.test_client()
-    assert "studio.css" not in client.get("/").get_data(as_text=True)
+    assert "css/studio." not in client.get("/").get_data(as_text=True)  # css/studio.<hash>.css
     make_staff(app, "amira", Role.ADVISOR)
     assert log_in(client, "amira").status_code == 302
-    assert "css/studio.css" in client.get("/studio/").get_data(as_text=True)
+    assert "css/studio." in client.get("/studio/").get_data(as_text=True)
 
 
 # --- 2. keyboard only -------------------------------------------------------------------
