@@ -70,6 +70,11 @@ class Defaults:
     LOGIN_LOCKOUT_FAILURES = 5  # wrong passwords in a row that lock an account
     LOGIN_LOCKOUT_MINUTES = 15
     WITHDRAWAL_CODE_FAILURES_LIMIT = "10 per 5 minutes"
+    # How many reverse proxies (TLS terminator, load balancer) stand in front of the app.
+    # Limits count per client address: behind a proxy every client would share the
+    # proxy's one address unless X-Forwarded-For is trusted for exactly this many hops.
+    # 0 trusts no forwarded header, so a client cannot dodge a limit by sending its own.
+    PROXY_HOPS = 0
 
 
 def build_config(
