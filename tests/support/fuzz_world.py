@@ -344,8 +344,10 @@ def build_world(
             select(StaffUser.id).where(StaffUser.username == "fz-facilitator")
         )
     everyone = tuple(a.value for a in Audience)
+    # Only languages whose catalogues are complete can be offered (others may be mid-translation).
+    ready = tuple(c for c in LANGUAGES if c in app.extensions["voice_languages"]) or ("en_GB",)
     session_id = make_session(
-        app, facilitator_id, SessionStatus.OPEN, languages=LANGUAGES, audiences=everyone
+        app, facilitator_id, SessionStatus.OPEN, languages=ready, audiences=everyone
     )
     for status in (
         SessionStatus.DRAFT,
@@ -353,7 +355,7 @@ def build_world(
         SessionStatus.OPEN,
         SessionStatus.OPEN,
     ):
-        make_session(app, facilitator_id, status, languages=LANGUAGES)
+        make_session(app, facilitator_id, status, languages=ready)
     make_session(app, facilitator_id, SessionStatus.CLOSED)
     elsewhere = make_staff(app, "fz-elsewhere", Role.FACILITATOR)
     with app.app_context():
