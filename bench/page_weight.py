@@ -168,9 +168,22 @@ def walk(
     first_path = begin_journey(tablet, site.session_code, language, audience)
     tablet.connection.close()
     context = browser.new_context(viewport={"width": 810, "height": 1080}, has_touch=True)
-    # The person's cookie, as their browser would send it (a __Host- cookie cannot be
-    # planted on plain http, so it travels as a header).
-    context.set_extra_http_headers({"Cookie": tablet.cookie_header()})
+    # The person's cookie, in the browser's own jar so it also goes with the requests that
+    # follow a redirect (Chromium treats 127.0.0.1 as secure, so a Secure __Host- cookie
+    # may be set there).
+    context.add_cookies(
+        [
+            {
+                "name": name,
+                "value": value,
+                "domain": host,
+                "path": "/",
+                "secure": True,
+                "httpOnly": True,
+            }
+            for name, value in tablet.cookies.items()
+        ]
+    )
     page = context.new_page()
     recorder = Recorder(page)
     try:

@@ -30,7 +30,7 @@ pytestmark = rendering_only
 PUBLIC_PAGES = ["/", "/staff/login", "/no-such-page"]
 
 
-FILES = ("/static/", "/research/export/")  # downloads, not pages
+FILES = ("/static/", "/research/export/", "/admin/audit.csv")  # downloads, not pages
 
 
 def crawl(page: Page, start: str) -> list[str]:
