@@ -172,8 +172,13 @@ def _missing_key_message(name: str, key_file: Path) -> str:
     )
 
 
+def is_weak_key(key: str) -> bool:
+    """Too short to resist guessing, or a default anyone could try."""
+    return key.lower() in KNOWN_WEAK_KEYS or len(key) < MIN_KEY_LENGTH
+
+
 def _refuse_weak_key(name: str, key: str) -> None:
-    if key.lower() in KNOWN_WEAK_KEYS or len(key) < MIN_KEY_LENGTH:
+    if is_weak_key(key):
         raise ConfigError(
             f"{name} is too short or a well-known default. Use at least "
             f"{MIN_KEY_LENGTH} random characters, e.g. from "

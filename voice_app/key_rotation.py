@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from voice_app.audit import record_event
-from voice_app.config import KNOWN_WEAK_KEYS, MIN_KEY_LENGTH
+from voice_app.config import MIN_KEY_LENGTH, is_weak_key
 from voice_app.models import Participant
 from voice_app.pseudonyms import LINKAGE, WITHDRAWAL, PseudonymKeys, rewrapped
 
@@ -124,7 +124,7 @@ def rekey_stored_hashes(
 def checked_new_key(ring: PseudonymKeys, key: str) -> str:
     """The operator's new key, refused if weak or already used."""
     key = key.strip()
-    if len(key) < MIN_KEY_LENGTH or key.lower() in KNOWN_WEAK_KEYS or any(c.isspace() for c in key):
+    if is_weak_key(key) or any(c.isspace() for c in key):
         raise KeyRotationError(
             f"The new key must be at least {MIN_KEY_LENGTH} random characters with no spaces."
         )
