@@ -53,6 +53,19 @@ sign_in_limit = limiter.shared_limit(
 )
 
 
+def configured_lockout() -> Lockout:
+    """The account lock-out in force, shared by the password and second-factor steps."""
+    return Lockout(
+        current_app.config["LOGIN_LOCKOUT_FAILURES"], current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    )
+
+
+def lockout_rule() -> dict[str, int]:
+    """The lock-out as the sign-in pages state it."""
+    lockout = configured_lockout()
+    return {"count": lockout.failures, "minutes": lockout.minutes}
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @sign_in_limit
 def login() -> ResponseReturnValue:
@@ -61,22 +74,16 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     failed = False
     if form.validate_on_submit():
-        lockout = Lockout(
-            current_app.config["LOGIN_LOCKOUT_FAILURES"],
-            current_app.config["LOGIN_LOCKOUT_MINUTES"],
+        user = authenticate(
+            db.session, form.username.data or "", form.password.data or "", configured_lockout()
         )
-        user = authenticate(db.session, form.username.data or "", form.password.data or "", lockout)
         db.session.commit()
         if user is not None:
             # Not signed in yet: the second factor comes next (auth/second_step.py).
             breached = is_breached(form.password.data or "")
             return second_step.begin(user, _safe_next(request.args.get("next")), breached=breached)
         failed = True
-    lockout_rule = {
-        "count": current_app.config["LOGIN_LOCKOUT_FAILURES"],
-        "minutes": current_app.config["LOGIN_LOCKOUT_MINUTES"],
-    }
-    page = render_template("auth/login.html", form=form, failed=failed, lockout=lockout_rule)
+    page = render_template("auth/login.html", form=form, failed=failed, lockout=lockout_rule())
     return page, 200 if not (failed or form.errors) else 400
 
 

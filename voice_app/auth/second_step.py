@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from flask import (
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,7 +31,6 @@ from voice_app.accounts import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     AccountError,
-    Lockout,
     PasswordProblem,
     complete_sign_in,
     count_failed_sign_in,
@@ -40,7 +38,7 @@ from voice_app.accounts import (
     password_problem,
     set_password,
 )
-from voice_app.auth import bp, sign_in_limit
+from voice_app.auth import bp, configured_lockout, lockout_rule, sign_in_limit
 from voice_app.auth.access import SESSION_USER_KEY
 from voice_app.auth.forms import (
     ContinueForm,
@@ -108,22 +106,11 @@ def _start_again() -> ResponseReturnValue:
     return redirect(url_for("auth.login"))
 
 
-def _lockout() -> Lockout:
-    return Lockout(
-        current_app.config["LOGIN_LOCKOUT_FAILURES"], current_app.config["LOGIN_LOCKOUT_MINUTES"]
-    )
-
-
-def _lockout_rule() -> dict[str, int]:
-    return {
-        "count": current_app.config["LOGIN_LOCKOUT_FAILURES"],
-        "minutes": current_app.config["LOGIN_LOCKOUT_MINUTES"],
-    }
-
-
 def _wrong(user: StaffUser, kind: str) -> None:
     """A wrong code counts towards the same lock-out as a wrong password."""
-    count_failed_sign_in(db.session, user, _lockout(), "auth.two_factor_failed", kind=kind)
+    count_failed_sign_in(
+        db.session, user, configured_lockout(), "auth.two_factor_failed", kind=kind
+    )
     db.session.commit()
     if is_locked(user, utcnow()):
         session.pop(PENDING_KEY, None)
@@ -178,7 +165,7 @@ def two_factor_enrol() -> ResponseReturnValue:
         "auth/two_factor_enrol.html",
         form=form,
         failed=failed,
-        lockout=_lockout_rule(),
+        lockout=lockout_rule(),
         qr=qr_svg(uri, _("QR code to add Family Voice to your authenticator app")),
         secret=two_factor.grouped_secret(secret),
         username=user.username,
@@ -216,7 +203,7 @@ def _ask_for_second_factor(
             return _second_factor_passed(pending, user, kind)
         _wrong(user, kind)
         failed = True
-    page = render_template(template, form=form, failed=failed, lockout=_lockout_rule())
+    page = render_template(template, form=form, failed=failed, lockout=lockout_rule())
     return page, 400 if failed or form.errors else 200
 
 
