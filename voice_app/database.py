@@ -24,8 +24,9 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-# Registers the hook that derives every answer's aggregate facts when it is written.
-import voice_app.answer_facts  # noqa: F401
+# Register the hooks that derive every answer's aggregate facts when it is written, and
+# that move the question-page content counter on whenever that content changes.
+from voice_app import answer_facts, content_generation  # noqa: F401
 
 
 def normalise_url(url: str) -> str:

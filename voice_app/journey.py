@@ -8,25 +8,31 @@ except ``record_answer``, which must know whether its insert stuck.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from voice_app import screening
+from voice_app.answer_facts import facts_for
 from voice_app.answer_formats import FORMATS
+from voice_app.content_generation import CURRENT as CURRENT_CONTENT_GENERATION
 from voice_app.models import (
     Answer,
+    AnswerChoice,
     AnswerFormat,
     Audience,
     FlagKind,
     FlagStatus,
+    Flow,
     FlowItem,
     FlowStatus,
     GroupSession,
     KioskLink,
+    OutcomeDomain,
     Participant,
     ParticipantStatus,
     ParticipationMode,
@@ -100,6 +106,63 @@ def open_session(db_session: Session, session_id: int) -> GroupSession:
     return group_session
 
 
+@dataclass(frozen=True)
+class OpenSession:
+    """What a participant's page needs of the group session it belongs to, read in one
+    query on every page (so closing a session stops its pages at once)."""
+
+    id: int
+    area_id: int
+    flow_id: int
+    framework_id: int
+    languages: tuple[str, ...]
+    default_language: str
+    audiences: tuple[str, ...]
+    free_text_enabled: bool
+    content_generation: int  # see voice_app.content_generation
+
+
+# Built once: the statement (and SQLAlchemy's cache key for it) is the same every page.
+_OPEN_SESSION = (
+    select(
+        GroupSession.id,
+        GroupSession.area_id,
+        GroupSession.flow_id,
+        Flow.framework_id,
+        GroupSession.languages,
+        GroupSession.default_language,
+        GroupSession.audiences,
+        GroupSession.free_text_enabled,
+        CURRENT_CONTENT_GENERATION,
+    )
+    .join(Flow, Flow.id == GroupSession.flow_id)
+    .where(
+        GroupSession.id == bindparam("session_id"),
+        GroupSession.status == SessionStatus.OPEN,
+        Flow.status == FlowStatus.PUBLISHED,
+    )
+)
+
+
+def open_session_for_page(db_session: Session, session_id: int) -> OpenSession:
+    """The session, if it still accepts answers (as ``open_session``), in one query."""
+    row = db_session.connection().execute(_OPEN_SESSION, {"session_id": session_id}).first()
+    if row is None:
+        raise JourneyError("session_closed")
+    return OpenSession(
+        id=row[0],
+        area_id=row[1],
+        flow_id=row[2],
+        framework_id=row[3],
+        languages=tuple(row[4] or ()),
+        default_language=row[5],
+        audiences=tuple(row[6] or ()),
+        free_text_enabled=bool(row[7]),
+        # No counter row yet (a database emptied by hand): 0, and the first change adds it.
+        content_generation=row[8] or 0,
+    )
+
+
 def usable_kiosk_link(db_session: Session, link_id: int) -> KioskLink | None:
     link = db_session.get(KioskLink, link_id)
     if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
@@ -108,7 +171,7 @@ def usable_kiosk_link(db_session: Session, link_id: int) -> KioskLink | None:
 
 
 def flow_steps(
-    db_session: Session, group_session: GroupSession, audience: Audience
+    db_session: Session, group_session: GroupSession | OpenSession, audience: Audience
 ) -> list[JourneyStep]:
     """The questions this audience answers in this session, in order.
 
@@ -189,6 +252,34 @@ def _answering_participant(db_session: Session, participant_id: str) -> Particip
     return participant
 
 
+# The checks an answer needs, in one query: is the person still answering, is their
+# session still open on a published flow, and have they answered this version before.
+_ANSWERING = (
+    select(
+        Participant.status,
+        GroupSession.status,
+        Flow.status,
+        Flow.framework_id,
+        select(Answer.id)
+        .where(
+            Answer.participant_id == Participant.id,
+            Answer.version_id == bindparam("version_id"),
+        )
+        .scalar_subquery(),
+    )
+    .select_from(Participant)
+    .join(GroupSession, GroupSession.id == Participant.session_id)
+    .join(Flow, Flow.id == GroupSession.flow_id)
+    .where(Participant.id == bindparam("participant_id"))
+)
+_DOMAIN_IDS = select(OutcomeDomain.key, OutcomeDomain.id).where(
+    OutcomeDomain.framework_id == bindparam("framework_id")
+)
+_STORED_SUBMISSION = select(Answer.id).where(Answer.submission_id == bindparam("submission_id"))
+_INSERT_ANSWER = insert(Answer.__table__)
+_INSERT_CHOICES = insert(AnswerChoice.__table__)
+
+
 def record_answer(
     db_session: Session,
     *,
@@ -203,11 +294,81 @@ def record_answer(
     Idempotent: the page's one-time ``submission_id`` is unique, so a double tap or a
     retried POST stores nothing new. Answering the same question again (after Back)
     replaces the earlier answer.
+
+    A first answer that is not written text (nearly every answer) is two inserts in a
+    short transaction, its facts worked out by ``answer_facts.facts_for`` as the flush
+    hook would; written text (screened for flags) and changed answers go through the ORM.
     """
     if is_stored_submission(db_session, submission_id):
         return False
-    participant = _answering_participant(db_session, participant_id)
+    connection = db_session.connection()
+    found = connection.execute(
+        _ANSWERING, {"participant_id": participant_id, "version_id": step.version_id}
+    ).first()
+    if found is None or found[0] is not ParticipantStatus.STARTED:
+        raise JourneyError("participant_finished")
+    if found[1] is not SessionStatus.OPEN or found[2] is not FlowStatus.PUBLISHED:
+        raise JourneyError("session_closed")
+    framework_id, earlier_answer_id = found[3], found[4]
     is_text = FORMATS[step.format].is_free_text
+    if is_text or earlier_answer_id is not None:
+        return _record_through_orm(
+            db_session, participant_id, step, submission_id, value, skipped, is_text
+        )
+    stored = None if skipped else value
+    domain_ids: dict[str, int] = {}
+    if step.format is AnswerFormat.TOP_THREE and stored is not None:
+        domain_ids = dict(connection.execute(_DOMAIN_IDS, {"framework_id": framework_id}).all())
+    score, picks = facts_for(step.format, stored, domain_ids)
+
+    def write() -> None:
+        inserted = connection.execute(
+            _INSERT_ANSWER,
+            {
+                "participant_id": participant_id,
+                "version_id": step.version_id,
+                "skipped": skipped,
+                "value": stored,
+                "free_text": None,
+                "submission_id": submission_id,
+                "answered_at": utcnow(),
+                "score": score,
+            },
+        )
+        if picks:
+            answer_id = inserted.inserted_primary_key[0]
+            connection.execute(
+                _INSERT_CHOICES,
+                [{"answer_id": answer_id, "rank": r, "domain_id": d} for r, d in picks],
+            )
+
+    return _commit_once(db_session, submission_id, write)
+
+
+def _commit_once(db_session: Session, submission_id: str, write: Callable[[], None]) -> bool:
+    """Write and commit; False when another request with this token stored it first."""
+    try:
+        write()
+        db_session.commit()
+    except IntegrityError:
+        db_session.rollback()
+        # Another request with the same token won the race: that one stored it.
+        if is_stored_submission(db_session, submission_id):
+            return False
+        raise
+    return True
+
+
+def _record_through_orm(
+    db_session: Session,
+    participant_id: str,
+    step: JourneyStep,
+    submission_id: str,
+    value: Any,
+    skipped: bool,
+    is_text: bool,
+) -> bool:
+    participant = _answering_participant(db_session, participant_id)
     answer = db_session.scalar(
         select(Answer).where(
             Answer.participant_id == participant_id, Answer.version_id == step.version_id
@@ -221,17 +382,12 @@ def record_answer(
     answer.free_text = None if skipped or not is_text else value
     answer.submission_id = submission_id
     answer.answered_at = utcnow()
-    try:
+
+    def write() -> None:
         if answer.free_text:
             flag_screened_answer(db_session, participant, answer)
-        db_session.commit()
-    except IntegrityError:
-        db_session.rollback()
-        # Another request with the same token won the race: that one stored it.
-        if is_stored_submission(db_session, submission_id):
-            return False
-        raise
-    return True
+
+    return _commit_once(db_session, submission_id, write)
 
 
 def flag_screened_answer(db_session: Session, participant: Participant, answer: Answer) -> None:
@@ -322,6 +478,24 @@ def first_unanswered_position(
     return len(steps) + 1
 
 
+_STORED_VALUE = select(Answer.skipped, Answer.value, Answer.free_text).where(
+    Answer.participant_id == bindparam("participant_id"),
+    Answer.version_id == bindparam("version_id"),
+)
+
+
+def stored_value(db_session: Session, participant_id: str, version_id: int) -> Any:
+    """What this person answered to this version before (None if nothing, or skipped)."""
+    row = (
+        db_session.connection()
+        .execute(_STORED_VALUE, {"participant_id": participant_id, "version_id": version_id})
+        .first()
+    )
+    if row is None or row.skipped:
+        return None
+    return row.free_text if row.free_text is not None else row.value
+
+
 def stored_answer(db_session: Session, participant_id: str, version_id: int) -> Answer | None:
     return db_session.scalar(
         select(Answer).where(
@@ -333,5 +507,9 @@ def stored_answer(db_session: Session, participant_id: str, version_id: int) -> 
 def is_stored_submission(db_session: Session, submission_id: str) -> bool:
     if not submission_id:
         return False
-    found = db_session.scalar(select(Answer.id).where(Answer.submission_id == submission_id))
+    found = (
+        db_session.connection()
+        .execute(_STORED_SUBMISSION, {"submission_id": submission_id})
+        .first()
+    )
     return found is not None

@@ -735,3 +735,15 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ContentGeneration(Base):
+    """One counter, raised in the same transaction as any change to what a question page
+    shows (wordings, options, domain names, recordings): each worker's cache of question
+    pages is good for as long as the counter stays where it was. See
+    ``voice_app.content_generation``.
+    """
+
+    __tablename__ = "content_generation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

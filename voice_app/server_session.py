@@ -15,13 +15,32 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from voice_app.models import WebSession, utcnow
 
 # Refresh the sliding expiry at most this often, to spare a write on every request.
 TOUCH_INTERVAL = timedelta(seconds=60)
+
+# Built once (every request runs the first; SQLAlchemy then skips rebuilding its cache key).
+_READ = select(WebSession.data, WebSession.last_seen_at).where(
+    WebSession.id_sha256 == bindparam("session_hash"), WebSession.expires_at > bindparam("now")
+)
+_TOUCH = (
+    update(WebSession)
+    .where(WebSession.id_sha256 == bindparam("session_hash"))
+    .values(last_seen_at=bindparam("seen_at"), expires_at=bindparam("expires"))
+)
+_SAVE = (
+    update(WebSession)
+    .where(WebSession.id_sha256 == bindparam("session_hash"))
+    .values(
+        data=bindparam("session_data"),
+        last_seen_at=bindparam("seen_at"),
+        expires_at=bindparam("expires"),
+    )
+)
 
 
 def hash_session_id(session_id: str) -> str:
@@ -70,10 +89,7 @@ class ServerSessionInterface(SessionInterface):
         engine = app.extensions["voice_db"]
         with engine.connect() as connection:
             row = connection.execute(
-                select(WebSession.data, WebSession.last_seen_at).where(
-                    WebSession.id_sha256 == hash_session_id(session_id),
-                    WebSession.expires_at > utcnow(),
-                )
+                _READ, {"session_hash": hash_session_id(session_id), "now": utcnow()}
             ).first()
         if row is None:
             return ServerSession()
@@ -117,9 +133,12 @@ class ServerSessionInterface(SessionInterface):
         if not session.modified:
             with engine.begin() as connection:
                 connection.execute(
-                    update(WebSession)
-                    .where(WebSession.id_sha256 == hash_session_id(session.session_id or ""))
-                    .values(last_seen_at=now, expires_at=expires_at)
+                    _TOUCH,
+                    {
+                        "session_hash": hash_session_id(session.session_id or ""),
+                        "seen_at": now,
+                        "expires": expires_at,
+                    },
                 )
             return
         if session.new and not dict(session):
@@ -128,9 +147,13 @@ class ServerSessionInterface(SessionInterface):
         with engine.begin() as connection:
             if session.session_id and not session.rotate_requested:
                 connection.execute(
-                    update(WebSession)
-                    .where(WebSession.id_sha256 == hash_session_id(session.session_id))
-                    .values(data=dict(session), last_seen_at=now, expires_at=expires_at)
+                    _SAVE,
+                    {
+                        "session_hash": hash_session_id(session.session_id),
+                        "session_data": dict(session),
+                        "seen_at": now,
+                        "expires": expires_at,
+                    },
                 )
             else:
                 if session.session_id:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from voice_app.answer_formats import DONT_KNOW, YES_MAYBE_NO, face_values
 from voice_app.audio import CODECS
 from voice_app.coverage import text_fingerprint
-from voice_app.journey import JourneyStep, stored_answer
+from voice_app.journey import JourneyStep, stored_value
 from voice_app.languages import SOURCE_LANGUAGE
 from voice_app.models import (
     AnswerFormat,
@@ -114,10 +114,7 @@ class QuestionPage:
         return self.step.format.value
 
     def previous_value(self, db_session: Session, participant_id: str) -> Any:
-        answer = stored_answer(db_session, participant_id, self.step.version_id)
-        if answer is None or answer.skipped:
-            return None
-        return answer.free_text if answer.free_text is not None else answer.value
+        return stored_value(db_session, participant_id, self.step.version_id)
 
 
 def _pick_text(items: list[Any], audience: Audience, language: str) -> Any | None:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from voice_app import journey as service
 from voice_app.answer_formats import AnswerError, QuestionContext, parse_answer
 from voice_app.audio import CODECS
+from voice_app.content_generation import GenerationCache
 from voice_app.extensions import db, limiter
 from voice_app.languages import LANGUAGES, SOURCE_LANGUAGE
 from voice_app.models import (
@@ -37,6 +38,7 @@ from voice_app.participant.content import (
     ANSWER_ERRORS,
     AUDIENCE_CARDS,
     JOURNEY_ERRORS,
+    QuestionPage,
     load_question,
 )
 from voice_app.participant.forms import ChoiceForm, JoinForm, LanguageForm, PlainForm
@@ -81,7 +83,7 @@ def participant_page(
             ):
                 return redirect(url_for("participant.welcome"))  # type: ignore[return-value]
             try:
-                group_session = service.open_session(db.session, journey.session_id)
+                group_session = service.open_session_for_page(db.session, journey.session_id)
             except service.JourneyError:
                 return closed_page()  # type: ignore[return-value]
             return view(journey, group_session, *args, **kwargs)  # type: ignore[arg-type]
@@ -109,7 +111,7 @@ def bound_kiosk_session() -> GroupSession | None:
     return db.session.get(GroupSession, link.session_id)
 
 
-def offered_languages(group_session: GroupSession) -> list[str]:
+def offered_languages(group_session: GroupSession | service.OpenSession) -> list[str]:
     shipped = current_app.extensions["voice_languages"]
     offered = [code for code in (group_session.languages or []) if code in shipped]
     return offered or [SOURCE_LANGUAGE]
@@ -184,7 +186,7 @@ def bind_kiosk(token: str) -> ResponseReturnValue:
 
 @bp.route("/language", methods=["GET", "POST"])
 @participant_page()
-def language(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
+def language(journey: Journey, group_session: service.OpenSession) -> ResponseReturnValue:
     offered = offered_languages(group_session)
     if len(offered) == 1:
         session[LANGUAGE_KEY] = offered[0]
@@ -211,7 +213,7 @@ def language(journey: Journey, group_session: GroupSession) -> ResponseReturnVal
 
 @bp.route("/who", methods=["GET", "POST"])
 @participant_page()
-def who(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
+def who(journey: Journey, group_session: service.OpenSession) -> ResponseReturnValue:
     offered = [a for a in Audience if a.value in (group_session.audiences or list(Audience))]
     form = ChoiceForm()
     form.answer.choices = [(a.value, a.value) for a in offered]
@@ -228,7 +230,7 @@ def who(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
 
 @bp.route("/about", methods=["GET", "POST"])
 @participant_page(needs_audience=True)
-def about(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
+def about(journey: Journey, group_session: service.OpenSession) -> ResponseReturnValue:
     form = PlainForm()
     audience = Audience(journey.audience)
     if form.validate_on_submit():
@@ -258,7 +260,28 @@ def about(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
     return render_template("participant/about.html", form=form, audience=audience)
 
 
-def _steps(journey: Journey, group_session: GroupSession) -> list[service.JourneyStep]:
+def cached_question(
+    db_session: Any,
+    generation: int | None,
+    step: service.JourneyStep,
+    audience: Audience,
+    language: str,
+    framework_id: int,
+    listen_language: str | None,
+) -> QuestionPage:
+    """The question page's content, read once per worker while it stays unchanged."""
+    pages = current_app.extensions.setdefault("voice_question_pages", GenerationCache())
+    key = (step, audience, language, framework_id, listen_language)
+    return pages.get(
+        generation,
+        key,
+        lambda: load_question(
+            db_session, step, audience, language, framework_id, listen_language=listen_language
+        ),
+    )
+
+
+def _steps(journey: Journey, group_session: service.OpenSession) -> list[service.JourneyStep]:
     # A published flow never changes (only drafts are edited), and participant_page has
     # checked this one is published: each worker reads its steps once, not every page.
     key = (group_session.flow_id, journey.audience, group_session.free_text_enabled)
@@ -272,18 +295,21 @@ def _steps(journey: Journey, group_session: GroupSession) -> list[service.Journe
 
 @bp.route("/q/<int:position>", methods=["GET", "POST"])
 @participant_page(needs_audience=True, needs_participant=True)
-def question(journey: Journey, group_session: GroupSession, position: int) -> ResponseReturnValue:
+def question(
+    journey: Journey, group_session: service.OpenSession, position: int
+) -> ResponseReturnValue:
     steps = _steps(journey, group_session)
     if not 1 <= position <= len(steps):
         return render_template("participant/not_found.html"), 404
     step = steps[position - 1]
     audience = Audience(journey.audience)
-    page = load_question(
+    page = cached_question(
         db.session,
+        group_session.content_generation,
         step,
         audience,
         str(session.get(LANGUAGE_KEY, SOURCE_LANGUAGE)),
-        group_session.flow.framework_id,
+        group_session.framework_id,
         listen_language=session.get(LISTEN_LANGUAGE_KEY),
     )
     error = None
@@ -375,7 +401,7 @@ def question(journey: Journey, group_session: GroupSession, position: int) -> Re
 
 @bp.route("/stop", methods=["GET", "POST"])
 @participant_page(needs_audience=True, needs_participant=True)
-def stop(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
+def stop(journey: Journey, group_session: service.OpenSession) -> ResponseReturnValue:
     form = PlainForm()
     if form.validate_on_submit():
         if request.form.get("confirm") == "yes":
@@ -388,7 +414,7 @@ def stop(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
 
 @bp.route("/talk", methods=["GET", "POST"])
 @participant_page(needs_audience=True, needs_participant=True)
-def talk(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
+def talk(journey: Journey, group_session: service.OpenSession) -> ResponseReturnValue:
     form = PlainForm()
     if form.validate_on_submit():
         try:
@@ -435,7 +461,7 @@ def next_person() -> ResponseReturnValue:
 
 @bp.get("/continue")
 @participant_page(needs_audience=True, needs_participant=True)
-def resume(journey: Journey, group_session: GroupSession) -> ResponseReturnValue:
+def resume(journey: Journey, group_session: service.OpenSession) -> ResponseReturnValue:
     steps = _steps(journey, group_session)
     position = service.first_unanswered_position(db.session, journey.participant_id or "", steps)
     if position > len(steps):
@@ -460,7 +486,9 @@ worried.participant_access = True  # type: ignore[attr-defined]
 
 @bp.get("/audio/<int:clip_id>")
 @participant_page(needs_audience=True)
-def audio(journey: Journey, group_session: GroupSession, clip_id: int) -> ResponseReturnValue:
+def audio(
+    journey: Journey, group_session: service.OpenSession, clip_id: int
+) -> ResponseReturnValue:
     # Only recordings of this session's own questions: never drafts or other flows.
     clip = db.session.scalar(
         select(AudioClip)
