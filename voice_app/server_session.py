@@ -18,6 +18,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
+from voice_app.extensions import db
 from voice_app.models import WebSession, utcnow
 
 # Refresh the sliding expiry at most this often, to spare a write on every request.
@@ -86,11 +87,14 @@ class ServerSessionInterface(SessionInterface):
         session_id = request.cookies.get(self.get_cookie_name(app))
         if not session_id or len(session_id) > 128:
             return ServerSession()
-        engine = app.extensions["voice_db"]
-        with engine.connect() as connection:
-            row = connection.execute(
-                _READ, {"session_hash": hash_session_id(session_id), "now": utcnow()}
-            ).first()
+        # On the request's own database connection: one checkout (and, on PostgreSQL, one
+        # liveness ping) per request instead of two. A read takes no lock on SQLite; the
+        # request's session is closed before save_session writes on a connection of its own.
+        row = (
+            db.session.connection()
+            .execute(_READ, {"session_hash": hash_session_id(session_id), "now": utcnow()})
+            .first()
+        )
         if row is None:
             return ServerSession()
         session = ServerSession(dict(row.data or {}), session_id)
