@@ -311,7 +311,7 @@ FLOOR_THANKS_PAGE = """<!doctype html>
 
 
 @contextmanager
-def floor_site() -> Iterator[tuple[Path, dict[str, str]]]:
+def floor_site(questions: int = FLOOR_QUESTIONS) -> Iterator[tuple[Path, dict[str, str]]]:
     """The floor app's folder (app, templates, SQLite database in WAL) and environment."""
     folder = Path(tempfile.mkdtemp(prefix="voice-bench-floor-"))
     try:
@@ -332,7 +332,7 @@ def floor_site() -> Iterator[tuple[Path, dict[str, str]]]:
             {
                 "FLOOR_SECRET_KEY": secrets.token_urlsafe(48),
                 "FLOOR_DATABASE": str(database),
-                "FLOOR_QUESTIONS": str(FLOOR_QUESTIONS),
+                "FLOOR_QUESTIONS": str(questions),
             },
         )
     finally:

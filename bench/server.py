@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench's own modu
 
 from _sites import (
     DEFAULT_POSTGRES_URL,
+    FLOOR_QUESTIONS,
     floor_answers,
     floor_site,
     gunicorn,
@@ -63,9 +64,14 @@ class Level:
         return seconds * 1000
 
 
-def measure_floor(levels: Sequence[int], seconds: float, warmup: float, settings: list[str]):
+def measure_floor(
+    levels: Sequence[int], seconds: float, warmup: float, settings: list[str], questions: int
+):
     results = []
-    with floor_site() as (folder, env), gunicorn("floor_app:app", env, settings, folder) as site:
+    with (
+        floor_site(questions) as (folder, env),
+        gunicorn("floor_app:app", env, settings, folder) as site,
+    ):
         for tablets in levels:
             timings, elapsed = run_tablets(
                 site.host, site.port, tablets, seconds, _floor, warmup=warmup
@@ -136,18 +142,26 @@ def journeys_per_second(levels: Sequence[Level]) -> dict[tuple[str, int], float]
 def report(levels: Sequence[Level], settings_source: str) -> str:
     rates = journeys_per_second(levels)
     per_journey = requests_per_journey(levels)
+    floor_requests = {
+        level.tablets: level.requests_per_second for level in levels if level.site == FLOOR
+    }
     lines = [
         "",
         f"Server benchmark: gunicorn {settings_source}; every site on 127.0.0.1 with the same "
         "settings. journeys/s = req/s over req/journey; done = journeys finished in the "
-        "window; latencies in ms; ratio = journeys/s against the floor's at the same level.",
+        "window; latencies in ms; ratio = journeys/s against the floor's five-question "
+        "survey at the same level; same length = against a floor survey with as many pages "
+        "as our journey (the floor's req/s hardly depends on how many questions it asks, so "
+        "this is the ratio of requests per second).",
         f"{'site':<10}{'tablets':>8}{'journeys/s':>12}{'done':>6}{'req/s':>8}{'req/journey':>12}"
-        f"{'GET q p50':>11}{'p99':>8}{'POST p50':>10}{'p99':>8}{'failed':>8}{'ratio':>8}",
+        f"{'GET q p50':>11}{'p99':>8}{'POST p50':>10}{'p99':>8}{'failed':>8}{'ratio':>8}"
+        f"{'same length':>13}",
     ]
     for level in levels:
         t = level.timings
         rate = rates[(level.site, level.tablets)]
         floor = rates.get((FLOOR, level.tablets), math.nan)
+        same_length = level.requests_per_second / (floor_requests.get(level.tablets) or math.nan)
         lines.append(
             f"{level.site:<10}{level.tablets:>8}{rate:>12.1f}{t.journeys:>6}"
             f"{level.requests_per_second:>8.0f}{per_journey[level.site]:>12.1f}"
@@ -155,7 +169,7 @@ def report(levels: Sequence[Level], settings_source: str) -> str:
             f"{level.milliseconds(t.question_gets, 0.99):>8.1f}"
             f"{level.milliseconds(t.answer_posts, None):>10.1f}"
             f"{level.milliseconds(t.answer_posts, 0.99):>8.1f}"
-            f"{len(t.failures):>8}{rate / floor:>7.0%}".replace("nan%", " -")
+            f"{len(t.failures):>8}{rate / floor:>7.0%} {same_length:>12.0%}".replace("nan%", " -")
         )
     failures = [f for level in levels for f in level.timings.failures]
     if failures:
@@ -178,6 +192,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--databases", default="sqlite,postgres", help="sqlite and/or postgres")
     parser.add_argument(
+        "--floor-questions",
+        type=int,
+        default=FLOOR_QUESTIONS,
+        help=f"questions in the floor's survey (default {FLOOR_QUESTIONS}, as the issue's floor)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("VOICE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL),
         help="a PostgreSQL server to make a throwaway database on",
@@ -189,6 +209,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--databases takes sqlite and/or postgres; --tablets at least one level")
     if min(args.tablets) < 1 or not 0 < args.seconds <= 120:
         parser.error("--tablets must be at least 1 and --seconds between 0 and 120")
+    if not 1 <= args.floor_questions <= 100:
+        parser.error("--floor-questions must be between 1 and 100")
     return args
 
 
@@ -196,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> list[Level]:
     args = parse_args(argv)
     settings, source = worker_settings()
     print(f"gunicorn settings: {source}; {load_average()}", flush=True)
-    levels = measure_floor(args.tablets, args.seconds, args.warmup, settings)
+    levels = measure_floor(args.tablets, args.seconds, args.warmup, settings, args.floor_questions)
     for database in args.databases:
         if database == "postgres" and (why := postgres_reachable(args.postgres_url)):
             print(f"[postgres] skipped: not reachable: {why}", flush=True)
