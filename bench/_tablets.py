@@ -264,6 +264,9 @@ def run_tablets(
 
     def walk(index: int, device: Tablet) -> None:
         rng = random.Random(index)
+        # Tablets switch on one after another during the warm-up, as in a room, not all in
+        # the same millisecond (which hands every keep-alive connection to one worker).
+        time.sleep(min(warmup, 1.0) * index / tablets)
         while not stop.is_set():
             try:
                 journey(device, index, rng)

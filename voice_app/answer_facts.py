@@ -3,8 +3,11 @@
 No Flask imports. An answer keeps its value as JSON (whatever its format); SQL cannot
 aggregate that the same way on SQLite and PostgreSQL, so every write also stores the
 answer on the common 0-1 scale (``Answer.score``) and each "what matters most" pick as
-an ``AnswerChoice`` row. A ``before_flush`` hook does it for every path that writes
-answers (tablet, paper, tests, migrations), so the facts can never drift from values.
+an ``AnswerChoice`` row. A ``before_flush`` hook does it for every ORM path that writes
+answers (paper, tests, migrations, changed answers), so the facts can never drift from
+values. The one path that skips the ORM, a participant's first answer
+(``journey.record_answer``), calls the same ``facts_for`` in the same transaction; its
+tests compare what it stores with what the hook would have stored.
 """
 
 from __future__ import annotations
