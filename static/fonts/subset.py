@@ -1,16 +1,21 @@
 """Cut the self-hosted fonts down to the letters our languages use (see README.md).
 
-    .venv/bin/pip install fonttools brotli && .venv/bin/python static/fonts/subset.py
+    .venv/bin/pip install fonttools brotli
+    .venv/bin/python static/fonts/subset.py [NODE_MODULES]
 
-Keeps every OpenType layout feature, so joining, conjuncts and marks still shape; only
-characters no shipped language writes are dropped (other Arabic-script languages,
-presentation forms, Arabic mathematical letters). Running it again on its own output
-changes nothing. Prints the unicode-range each @font-face in static/css/scripts.css
-must declare.
+With NODE_MODULES (a folder where `npm install @fontsource/noto-sans-arabic@5.3.0
+@fontsource/noto-sans-bengali@5.3.0 @fontsource/noto-sans-gurmukhi@5.3.0` put the
+packages), each font is cut again from its full @fontsource file, which is how a letter
+is added; without it, the files here are cut in place (running it again on its own
+output changes nothing). Keeps every OpenType layout feature, so joining, conjuncts and
+marks still shape; only characters no shipped language writes are dropped. One weight
+(400) per script: browsers draw bold by emboldening it (decision 0010). Prints the
+unicode-range each web @font-face in static/css/scripts.css must declare.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fontTools import subset
@@ -31,14 +36,25 @@ URDU = (
     "U+06BE,U+06C0-06C3,U+06CC,U+06D2-06D4"
 )
 INDIC_PUNCTUATION = f"U+0964-0965,U+25CC,{JOINERS}"  # danda, dotted circle for lone marks
+# Modern Bengali: every letter, sign and digit the language writes, and the taka sign.
+# Left out: Assamese ra and wa (U+09F0-09F1), the Sanskrit vocalic L and RR
+# (U+098C, U+09C4, U+09E0-09E3), old currency numerators (U+09F4-09F9, U+09FB), and
+# the Vedic and abbreviation signs (U+0980, U+09FC-09FE).
+BENGALI = (
+    "U+0981-0983,U+0985-098B,U+098F-0990,U+0993-09A8,U+09AA-09B0,U+09B2,U+09B6-09B9,"
+    "U+09BC-09C3,U+09C7-09C8,U+09CB-09CE,U+09D7,U+09DC-09DD,U+09DF,U+09E6-09EF,"
+    f"U+09F2-09F3,U+09FA,{INDIC_PUNCTUATION}"
+)
+GURMUKHI = f"U+0A01-0A76,{INDIC_PUNCTUATION}"
+# Each font we ship: its @fontsource package, and the characters it keeps. Noto Sans
+# Arabic draws Arabic and Pashto, and Urdu on a device without a Nastaliq font.
 SUBSETS = {
-    "noto-sans-arabic-arabic-400-normal.woff2": f"{ARABIC_CORE},{PASHTO}",
-    "noto-sans-arabic-arabic-700-normal.woff2": f"{ARABIC_CORE},{PASHTO}",
-    "noto-nastaliq-urdu-arabic-400-normal.woff2": f"{ARABIC_CORE},{URDU}",
-    "noto-sans-bengali-bengali-400-normal.woff2": f"U+0980-09FE,{INDIC_PUNCTUATION}",
-    "noto-sans-bengali-bengali-700-normal.woff2": f"U+0980-09FE,{INDIC_PUNCTUATION}",
-    "noto-sans-gurmukhi-gurmukhi-400-normal.woff2": f"U+0A01-0A76,{INDIC_PUNCTUATION}",
-    "noto-sans-gurmukhi-gurmukhi-700-normal.woff2": f"U+0A01-0A76,{INDIC_PUNCTUATION}",
+    "noto-sans-arabic-arabic-400-normal.woff2": (
+        "@fontsource/noto-sans-arabic",
+        f"{ARABIC_CORE},{PASHTO},{URDU}",
+    ),
+    "noto-sans-bengali-bengali-400-normal.woff2": ("@fontsource/noto-sans-bengali", BENGALI),
+    "noto-sans-gurmukhi-gurmukhi-400-normal.woff2": ("@fontsource/noto-sans-gurmukhi", GURMUKHI),
 }
 
 
@@ -53,27 +69,29 @@ def unicode_range(codepoints: set[int]) -> str:
     return ",".join(f"U+{a:04X}" if a == b else f"U+{a:04X}-{b:04X}" for a, b in runs)
 
 
-def cut(name: str, unicodes: str) -> set[int]:
-    path = FONTS / name
+def cut(source: Path, target: Path, unicodes: str) -> set[int]:
+    """Write the subset of ``source`` holding ``unicodes`` to ``target``; its code points."""
     options = subset.Options()
     options.layout_features = ["*"]
     options.flavor = "woff2"
     options.name_IDs = ["*"]  # keep the copyright and licence names
-    font = TTFont(path, recalcTimestamp=False)  # the same input gives the same file
+    font = TTFont(source, recalcTimestamp=False)  # the same input gives the same file
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=subset.parse_unicodes(unicodes))
     subsetter.subset(font)
     font.flavor = "woff2"
-    font.save(path)
-    return set(TTFont(path).getBestCmap())
+    font.save(target)
+    return set(TTFont(target).getBestCmap())
 
 
-def main() -> None:
-    for name, unicodes in SUBSETS.items():
-        covered = cut(name, unicodes)
+def main(argv: list[str]) -> None:
+    packages = Path(argv[0]) if argv else None
+    for name, (package, unicodes) in SUBSETS.items():
+        source = packages / package / "files" / name if packages else FONTS / name
+        covered = cut(source, FONTS / name, unicodes)
         print(f"{name}: {(FONTS / name).stat().st_size:,} bytes")
         print(f"  unicode-range:{unicode_range(covered)}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
