@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
@@ -45,6 +46,29 @@ def question_form(client: FlaskClient, position: int) -> tuple[str, str, str]:
     assert page.status_code == 200, page.status_code
     html = page.get_data(as_text=True)
     return _FORMAT.search(html).group(1), csrf_token(html), _SUBMISSION.search(html).group(1)
+
+
+def answer_question(
+    client: FlaskClient, position: int, answer: Callable[[str, str], dict[str, object]]
+) -> tuple[str, TestResponse]:
+    """Press Next on question ``position`` with ``answer(format, page html)`` filled in.
+
+    Returns the page's format and the response.
+    """
+    page = client.get(f"/q/{position}")
+    assert page.status_code == 200, page.status_code
+    html = page.get_data(as_text=True)
+    answer_format = _FORMAT.search(html).group(1)
+    response = client.post(
+        f"/q/{position}",
+        data={
+            "csrf_token": csrf_token(html),
+            "submission_id": _SUBMISSION.search(html).group(1),
+            "action": "answer",
+            **answer(answer_format, html),
+        },
+    )
+    return answer_format, response
 
 
 def app_config(app: Flask, key: str) -> object:

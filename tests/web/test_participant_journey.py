@@ -10,6 +10,7 @@ from sqlalchemy import func, inspect, select
 
 from tests.support.forms import csrf_token
 from tests.support.participants import (
+    answer_question,
     join_and_start,
     load_demo,
     post_page,
@@ -132,13 +133,10 @@ def test_hostile_answers_to_every_question_are_refused_cleanly(app, client, runn
         page = client.get(f"/q/{position}")
         if page.status_code != 200:
             break
-        answer_format, token, submission = question_form(client, position)
-        response = client.post(
-            f"/q/{position}",
-            data={
-                "csrf_token": token,
-                "submission_id": submission,
-                "action": "answer",
+        answer_format, response = answer_question(
+            client,
+            position,
+            lambda _format, _html: {
                 "answer": [value, value],
                 "rank_1": value,
                 "rank_2": value,
