@@ -5,7 +5,7 @@ SQLite database with the demo content; simulated tablets walk whole journeys on
 127.0.0.1 until they have posted the answers asked for, or the time runs out. The
 worker's peak RSS (VmHWM) is read from /proc. See bench/README.md.
 
-    .venv/bin/python bench/memory.py [--answers 10000] [--tablets 16] [--max-seconds 120]
+    .venv/bin/python bench/memory.py [--answers 10000] [--tablets 16] [--max-seconds 240]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Memory:
     journeys: int
     seconds: float
     rss_start_kib: int
+    rss_half_kib: int  # when half the answers were in: growth after it is not warm-up
     rss_end_kib: int
     peak_kib: int
     failures: int
@@ -70,12 +71,17 @@ def measure(database: str, answers: int, tablets: int, max_seconds: float, postg
                 tablet, site.session_code, languages[index % len(languages)], audience, rng
             )
 
-        def enough(devices: list[Tablet]) -> bool:
-            return sum(len(d.timings.answer_posts) for d in devices) >= answers
-
         with gunicorn(site.app_spec, site.env, one_worker_settings()) as served:
             (worker,) = served.worker_pids()
             start = _status_kib(worker, "VmRSS")
+            at_half: list[int] = []
+
+            def enough(devices: list[Tablet]) -> bool:
+                posted = sum(len(d.timings.answer_posts) for d in devices)
+                if posted >= answers / 2 and not at_half:
+                    at_half.append(_status_kib(worker, "VmRSS"))
+                return posted >= answers
+
             timings, elapsed = run_tablets(
                 served.host, served.port, tablets, max_seconds, journey, stop_when=enough
             )
@@ -85,6 +91,7 @@ def measure(database: str, answers: int, tablets: int, max_seconds: float, postg
                 timings.journeys,
                 elapsed,
                 start,
+                at_half[0] if at_half else 0,
                 _status_kib(worker, "VmRSS"),
                 _status_kib(worker, "VmHWM"),
                 len(timings.failures),
@@ -95,14 +102,20 @@ def measure(database: str, answers: int, tablets: int, max_seconds: float, postg
 def report(result: Memory, asked: int) -> str:
     mib = 1024
     reached = "" if result.answers >= asked else f" (time ran out before {asked:,})"
+    half = (
+        f"at {asked // 2:,} answers {result.rss_half_kib / mib:.1f} MiB,"
+        if result.rss_half_kib
+        else "(half the answers not reached),"
+    )
     return "\n".join(
         [
             "",
             f"Memory of one gunicorn worker on {result.database}: {result.answers:,} answers"
             f"{reached} in {result.journeys:,} journeys over {result.seconds:.0f} s, "
             f"{result.failures} failed",
-            f"RSS after start {result.rss_start_kib / mib:.1f} MiB, at the end "
-            f"{result.rss_end_kib / mib:.1f} MiB, peak (VmHWM) {result.peak_kib / mib:.1f} MiB",
+            f"RSS after start {result.rss_start_kib / mib:.1f} MiB, {half} "
+            f"at the end {result.rss_end_kib / mib:.1f} MiB, "
+            f"peak (VmHWM) {result.peak_kib / mib:.1f} MiB",
             f"{load_average()} at the end.",
         ]
     )
@@ -112,7 +125,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--answers", type=int, default=10_000)
     parser.add_argument("--tablets", type=int, default=16)
-    parser.add_argument("--max-seconds", type=float, default=120)
+    parser.add_argument("--max-seconds", type=float, default=240)
     parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     args = parser.parse_args(argv)

@@ -118,8 +118,10 @@ def test_memory_benchmark_reads_one_workers_peak_after_the_answers(capsys):
 
     assert result.answers >= 30 and result.failures == 0
     assert 20 * 1024 < result.rss_start_kib <= result.peak_kib
+    assert 20 * 1024 < result.rss_half_kib <= result.peak_kib
     assert result.rss_end_kib <= result.peak_kib
-    assert f"{result.answers:,} answers in" in capsys.readouterr().out
+    output = capsys.readouterr().out
+    assert f"{result.answers:,} answers in" in output and "at 15 answers" in output
 
 
 @rendering_only
