@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -183,7 +184,23 @@ def flow_fully_translated(db_session: Session, flow_id: int, language: str) -> b
 
 
 def catalogue_coverage(po_path: Path, language: str) -> CatalogueCoverage:
-    with po_path.open("rb") as handle:
+    """How complete one interface catalogue is.
+
+    Parsed once per process for each version of the file (its inode, size and time):
+    every app a process creates asks for all twelve at start-up, and parsing them is
+    most of the start-up's time. An edited or replaced file is read afresh.
+    """
+    stat = po_path.stat()
+    return _read_catalogue_coverage(
+        str(po_path.resolve()), language, (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    )
+
+
+@lru_cache(maxsize=128)
+def _read_catalogue_coverage(
+    po_path: str, language: str, _version: tuple[int, int, int]
+) -> CatalogueCoverage:
+    with Path(po_path).open("rb") as handle:
         catalogue = read_po(handle, locale=language)
     messages = [m for m in catalogue if m.id]
     translated = sum(
@@ -191,7 +208,7 @@ def catalogue_coverage(po_path: Path, language: str) -> CatalogueCoverage:
         for m in messages
         if (all(m.string) if isinstance(m.string, tuple) else bool(m.string)) and not m.fuzzy
     )
-    headers = po_headers(po_path)
+    headers = po_headers(Path(po_path))
     return CatalogueCoverage(
         language=language,
         messages=len(messages),

@@ -82,3 +82,19 @@ def test_each_catalogue_says_whether_a_fluent_speaker_reviewed_it(code):
     assert headers.get("X-Review-State") in {"drafted", "reviewed"}
     if headers["X-Review-State"] == "reviewed":
         assert headers.get("X-Reviewed-By")
+
+
+def test_a_catalogue_edited_after_it_was_counted_is_counted_afresh(tmp_path):
+    # Coverage is kept per version of the file, so each app a process creates skips the
+    # parsing; a translator's edit (here: one message sent back to fuzzy) must still show.
+    po_path = tmp_path / "messages.po"
+    po_path.write_bytes((TRANSLATIONS / "pl" / "LC_MESSAGES" / "messages.po").read_bytes())
+    complete = catalogue_coverage(po_path, "pl")
+    assert complete.fuzzy == 0 and catalogue_coverage(po_path, "pl") == complete
+
+    text = po_path.read_text(encoding="utf-8")
+    first_message = text.index('\nmsgid "', text.index('msgid ""') + 1)
+    po_path.write_text(text[:first_message] + "\n#, fuzzy" + text[first_message:], encoding="utf-8")
+
+    edited = catalogue_coverage(po_path, "pl")
+    assert edited.fuzzy == 1 and not edited.complete
