@@ -23,6 +23,12 @@ from voice_app.database import make_engine
 from voice_app.models import Role
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # pytest-xdist hands tests out in collection order: a test of several minutes met
+    # last leaves the other worker idle until it ends. Started first, it overlaps the rest.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return database_url_for_tests(tmp_path_factory.mktemp("db"))

@@ -91,6 +91,7 @@ def prepare(database_url: str, instance: Path, environ: dict[str, str]) -> str:
     return json.loads(result.output)["session_code"]
 
 
+@pytest.mark.long
 def test_no_acknowledged_answer_is_lost_or_stored_twice_when_the_server_is_killed(
     crash_database_url: str, tmp_path: Path
 ) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from hypothesis import HealthCheck, Phase, given, settings
@@ -953,6 +954,7 @@ def test_every_form_route_has_a_fuzz_entry(app: Flask) -> None:
     assert set(FORMS) - post_endpoints(app) == set(), "these routes are gone: drop them from FORMS"
 
 
+@pytest.mark.long
 def test_hostile_posts_to_every_form_never_fail_write_or_inject(
     app: Flask, runner: FlaskCliRunner
 ) -> None:
