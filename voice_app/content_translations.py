@@ -98,8 +98,21 @@ def load_content_translation(
         )
         added += 1
 
+    # Every question with its texts and labels in four queries, not a few per question.
+    versions = selectinload(Question.versions)
+    questions = {
+        q.key: q
+        for q in db_session.scalars(
+            select(Question)
+            .where(Question.key.in_(list(content.data.get("questions", {}))))
+            .options(
+                versions.selectinload(QuestionVersion.texts),
+                versions.selectinload(QuestionVersion.options).selectinload(QuestionOption.labels),
+            )
+        )
+    }
     for key, entry in content.data.get("questions", {}).items():
-        question = db_session.scalar(select(Question).where(Question.key == key))
+        question = questions.get(key)
         if question is None or not question.versions:
             continue
         version: QuestionVersion = question.versions[0]
