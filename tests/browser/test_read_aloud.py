@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
+from tests.support.database import javascript_only
 from tests.support.participants import load_demo
 from voice_app.audio import add_placeholder_audio
 from voice_app.extensions import db
@@ -89,6 +90,7 @@ REMOTE_ENGLISH = {"lang": "en-GB", "localService": False, "name": "Cloud English
 US_ENGLISH = {"lang": "en-US", "localService": True, "name": "US English"}
 
 
+@javascript_only
 @pytest.mark.parametrize(
     "voices",
     [[], [LOCAL_POLISH], [REMOTE_ENGLISH], [US_ENGLISH]],
@@ -104,6 +106,7 @@ def test_without_a_local_voice_of_exactly_the_language_there_is_no_listen_button
     page.context.close()
 
 
+@javascript_only
 def test_a_local_voice_of_the_page_language_reads_the_question(browser, base_url, runner):
     page = open_first_question(browser, base_url, load_demo(runner), [LOCAL_POLISH, LOCAL_ENGLISH])
     page.get_by_role("button", name="Listen").click()
@@ -163,6 +166,7 @@ def test_reading_in_one_language_and_listening_in_another(app, browser, base_url
     page.context.close()
 
 
+@javascript_only
 def test_listening_in_a_language_without_a_local_voice_shows_no_button(
     app, browser, base_url, runner
 ):
