@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
-# Two workers: browser tests mostly wait on Chromium, so both cores stay busy.
+# Two workers: browser tests mostly wait on Chromium, so both cores stay busy (three
+# were slower here). worksteal: a worker that runs out takes tests queued for the other,
+# so one long test (the fuzz) does not leave a queue behind it.
 PYTEST_WORKERS ?= 2
+PYTEST_DIST ?= worksteal
 FLASK := $(BIN)/flask --app voice_app
 
 .PHONY: run test lint format translations install install-test clean-venv bench
@@ -54,10 +57,10 @@ format: $(VENV)/.installed-test
 # (tests/unit never touch a database, so they run once).
 test: install-test translations lint
 	@echo "=== Test suite on SQLite ==="
-	VOICE_TEST_DATABASE=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	VOICE_TEST_DATABASE=sqlite $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS)
 	@if [ -n "$$VOICE_TEST_POSTGRES_URL" ]; then \
 		echo "=== Test suite on PostgreSQL ==="; \
-		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) tests/web tests/browser; \
+		VOICE_TEST_DATABASE=postgres $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist $(PYTEST_DIST) $(PYTEST_ARGS) tests/web tests/browser; \
 	else echo "=== PostgreSQL run skipped: VOICE_TEST_POSTGRES_URL is not set ==="; fi
 
 # Benchmarks (bench/README.md): the dashboard's figures over 1,000,000 answers, journeys
