@@ -40,12 +40,22 @@ def join_and_start(client: FlaskClient, code: str, audience: str) -> None:
     assert post_page(client, "/about", {"assent": "yes"}).headers["Location"] == "/q/1"
 
 
-def question_form(client: FlaskClient, position: int) -> tuple[str, str, str]:
-    """(format, csrf token, submission id) of a question page."""
+def _question_page(client: FlaskClient, position: int) -> tuple[str, str, str, str]:
+    """(format, csrf token, submission id, html) of a question page."""
     page = client.get(f"/q/{position}")
     assert page.status_code == 200, page.status_code
     html = page.get_data(as_text=True)
-    return _FORMAT.search(html).group(1), csrf_token(html), _SUBMISSION.search(html).group(1)
+    return (
+        _FORMAT.search(html).group(1),
+        csrf_token(html),
+        _SUBMISSION.search(html).group(1),
+        html,
+    )
+
+
+def question_form(client: FlaskClient, position: int) -> tuple[str, str, str]:
+    """(format, csrf token, submission id) of a question page."""
+    return _question_page(client, position)[:3]
 
 
 def answer_question(
@@ -55,15 +65,12 @@ def answer_question(
 
     Returns the page's format and the response.
     """
-    page = client.get(f"/q/{position}")
-    assert page.status_code == 200, page.status_code
-    html = page.get_data(as_text=True)
-    answer_format = _FORMAT.search(html).group(1)
+    answer_format, token, submission, html = _question_page(client, position)
     response = client.post(
         f"/q/{position}",
         data={
-            "csrf_token": csrf_token(html),
-            "submission_id": _SUBMISSION.search(html).group(1),
+            "csrf_token": token,
+            "submission_id": submission,
             "action": "answer",
             **answer(answer_format, html),
         },

@@ -36,12 +36,13 @@ def an_answer(answer_format: str, html: str) -> dict[str, object]:
 def answer_every_question(client) -> set[str]:
     formats = set()
     position = 1
-    while client.get(f"/q/{position}").status_code == 200:
+    while True:
         answer_format, response = answer_question(client, position, an_answer)
         formats.add(answer_format)
         assert response.status_code == 302, (position, response.status_code)
+        if not response.headers["Location"].startswith("/q/"):  # on to "talk to someone?"
+            return formats
         position += 1
-    return formats
 
 
 @pytest.mark.parametrize("audience", ["child_8_12", "young_13_17", "parent_carer"])

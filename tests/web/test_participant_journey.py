@@ -130,9 +130,6 @@ def test_hostile_answers_to_every_question_are_refused_cleanly(app, client, runn
     join_and_start(client, load_demo(runner), "parent_carer")
     position = 1
     while True:
-        page = client.get(f"/q/{position}")
-        if page.status_code != 200:
-            break
         answer_format, response = answer_question(
             client,
             position,
@@ -148,7 +145,8 @@ def test_hostile_answers_to_every_question_are_refused_cleanly(app, client, runn
         assert "<script>alert(1)</script>" not in body
         assert "<img src=x" not in body
         # Move on by skipping, so every question gets the hostile post.
-        skip_question(client, position)
+        if not skip_question(client, position).headers["Location"].startswith("/q/"):
+            break
         position += 1
     with app.app_context():
         answers = db.session.scalars(select(Answer)).all()
