@@ -99,19 +99,20 @@ def load_content_translation(
         added += 1
 
     # Every question with its texts and labels in four queries, not a few per question.
+    entries: dict[str, Any] = content.data.get("questions", {})
     versions = selectinload(Question.versions)
     questions = {
         q.key: q
         for q in db_session.scalars(
             select(Question)
-            .where(Question.key.in_(list(content.data.get("questions", {}))))
+            .where(Question.key.in_(list(entries)))
             .options(
                 versions.selectinload(QuestionVersion.texts),
                 versions.selectinload(QuestionVersion.options).selectinload(QuestionOption.labels),
             )
         )
     }
-    for key, entry in content.data.get("questions", {}).items():
+    for key, entry in entries.items():
         question = questions.get(key)
         if question is None or not question.versions:
             continue
